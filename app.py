@@ -1,0 +1,17 @@
+"""UEC Demand & Capacity Workbench: the router (page set-up, navigation and the shared sidebar)."""
+
+import streamlit as st
+
+from ui.sidebar import render_sidebar
+from ui.views import run_page_safely
+
+st.set_page_config(page_title="UEC Demand & Capacity Workbench", page_icon=":material/emergency:",
+                   layout="wide")
+
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/table_view:"),
+]
+page = st.navigation(pages)
+render_sidebar()
+run_page_safely(page)

@@ -1,0 +1,183 @@
+"""Descriptive views of activity: trust totals, period totals, coverage and year-on-year headlines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .schema import METRIC_LABELS, STOCK_METRICS, TRUST_TOTAL, infer_frequency, metric_order
+
+__all__ = ["with_trust_total", "resample_activity", "coverage", "headline_figures",
+           "headline_table", "headline_sentence", "chart_series", "VIEWS"]
+
+#: Period views offered for history charts, and the pandas period each maps to.
+VIEWS = {"daily": "D", "weekly": "W-SUN", "monthly": "M"}
+_PERIOD_DAYS = {"daily": 1, "weekly": 7}
+
+
+def _aggregate(metric: str) -> str:
+    """Counts add up over a period; a census (occupied beds) averages."""
+    return "mean" if metric in STOCK_METRICS else "sum"
+
+
+def with_trust_total(activity: pd.DataFrame) -> pd.DataFrame:
+    """Add the trust total (sum over sites) as a site of its own.
+
+    A total is formed for each metric and date only where every site that reports that
+    metric has a figure, so a late extract from one site never shows as a fall in demand.
+    Rows already named ``Trust total`` are kept as given and not recomputed.
+    """
+    if activity.empty or (activity["site"] == TRUST_TOTAL).any():
+        return activity
+    sites_per_metric = activity.groupby("metric")["site"].nunique()
+    multi = sites_per_metric[sites_per_metric > 1].index
+    parts = activity[activity["metric"].isin(multi)]
+    if parts.empty:
+        return activity
+    total = parts.groupby(["metric", "date"], as_index=False).agg(value=("value", "sum"),
+                                                                   n=("site", "nunique"))
+    total = total[total["n"].to_numpy() == total["metric"].map(sites_per_metric).to_numpy()]
+    total = total.drop(columns="n").assign(site=TRUST_TOTAL)[["site", "metric", "date", "value"]]
+    return pd.concat([activity, total], ignore_index=True)
+
+
+def resample_activity(activity: pd.DataFrame, view: str = "weekly") -> pd.DataFrame:
+    """Totals per day, week (Monday to Sunday) or month; occupied beds are averaged instead.
+
+    Returns the contract columns plus ``days`` (days with data in the period) and
+    ``complete`` (the period is fully covered), so a chart need not show a half-finished
+    week as a fall in demand.
+    """
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}.")
+    if activity.empty:
+        return activity.assign(days=pd.Series(dtype=int), complete=pd.Series(dtype=bool))
+    df = activity.assign(date=activity["date"].dt.to_period(VIEWS[view]).dt.start_time,
+                         _day=activity["date"].dt.normalize())
+    out = []
+    for how in ("sum", "mean"):
+        part = df[df["metric"].map(_aggregate) == how]
+        if part.empty:
+            continue
+        g = part.groupby(["site", "metric", "date"], as_index=False)
+        if how == "mean":
+            # a census is a level: average the days, not the hours within a day
+            part = part.groupby(["site", "metric", "date", "_day"], as_index=False)["value"].mean()
+            g = part.groupby(["site", "metric", "date"], as_index=False)
+        out.append(g.agg(value=("value", how), days=("_day", "nunique")))
+    res = pd.concat(out, ignore_index=True).sort_values(["site", "metric", "date"], ignore_index=True)
+    if view == "monthly":
+        expected = res["date"].dt.days_in_month
+    else:
+        expected = _PERIOD_DAYS[view]
+    res["complete"] = res["days"] >= expected
+    return res
+
+
+def coverage(activity: pd.DataFrame) -> pd.DataFrame:
+    """What is loaded: per site and metric, the frequency, first and last date, rows and gaps."""
+    rows = []
+    for (site, metric), part in activity.groupby(["site", "metric"], sort=True):
+        freq = infer_frequency(part["date"])
+        first, last = part["date"].min(), part["date"].max()
+        step = {"hourly": "h", "daily": "D", "weekly": "7D"}.get(freq)
+        if step:
+            expected = len(pd.date_range(first, last, freq=step))
+        elif freq == "monthly":
+            expected = (last.year - first.year) * 12 + last.month - first.month + 1
+        else:
+            expected = len(part)
+        rows.append({"site": site, "metric": metric, "label": METRIC_LABELS.get(metric, metric),
+                     "frequency": freq, "first": first, "last": last, "periods": len(part),
+                     "missing": max(expected - len(part), 0)})
+    out = pd.DataFrame(rows, columns=["site", "metric", "label", "frequency", "first", "last",
+                                      "periods", "missing"])
+    order = {m: i for i, m in enumerate(metric_order(out["metric"]))}
+    return out.sort_values(["metric", "site"], key=lambda c: c.map(order) if c.name == "metric" else c,
+                           ignore_index=True)
+
+
+def headline_figures(activity: pd.DataFrame, windows=(7, 28)) -> pd.DataFrame:
+    """Last N days against the same N days a year earlier, per site and metric.
+
+    A year earlier means 364 days (52 weeks) back, so both periods hold the same weekdays:
+    a 7-day window always compares like with like. Counts are summed; occupied beds are the
+    average over the window. Hourly series are first added up to days.
+
+    Returns
+    -------
+    DataFrame
+        ``site, metric, window, start, end, value, last_year, change, change_pct``; the
+        comparison is left empty when the year-earlier period is not fully covered.
+    """
+    daily = resample_activity(activity, "daily")[["site", "metric", "date", "value"]]
+    rows = []
+    for (site, metric), part in daily.groupby(["site", "metric"], sort=True):
+        s = part.set_index("date")["value"]
+        end = s.index.max()
+        how = _aggregate(metric)
+        for n in windows:
+            start = end - pd.Timedelta(days=n - 1)
+            now = s[start:end]
+            ly = s[start - pd.Timedelta(days=364): end - pd.Timedelta(days=364)]
+            value = getattr(now, how)() if len(now) == n else np.nan
+            last_year = getattr(ly, how)() if len(ly) == n else np.nan
+            change = value - last_year
+            rows.append({"site": site, "metric": metric, "window": n, "start": start, "end": end,
+                         "value": value, "last_year": last_year, "change": change,
+                         "change_pct": 100 * change / last_year if last_year else np.nan})
+    return pd.DataFrame(rows, columns=["site", "metric", "window", "start", "end", "value",
+                                       "last_year", "change", "change_pct"])
+
+
+def headline_sentence(headlines: pd.DataFrame, site: str, metric: str, window: int = 28) -> str:
+    """A chart title that states the message, e.g. 'Trust total A&E attendances 3.1% higher ...'."""
+    row = headlines[(headlines["site"] == site) & (headlines["metric"] == metric)
+                    & (headlines["window"] == window)]
+    label = METRIC_LABELS.get(metric, metric.replace("_", " "))
+    if row.empty or pd.isna(row["change_pct"].iloc[0]):
+        return f"{label} at {site}"
+    pct = row["change_pct"].iloc[0]
+    where = "across the trust" if site == TRUST_TOTAL else f"at {site}"
+    if abs(pct) < 0.5:
+        trend = "level with"
+    else:
+        trend = f"{abs(pct):.1f}% {'higher' if pct > 0 else 'lower'} than"
+    return f"{label} {where} over the last {window} days were {trend} the same weeks last year"
+
+
+def headline_table(headlines: pd.DataFrame) -> pd.DataFrame:
+    """Headline figures laid out one row per site and metric, one column group per window."""
+    if headlines.empty:
+        return pd.DataFrame(columns=["Site", "Metric"])
+    out = headlines[["site", "metric"]].drop_duplicates().reset_index(drop=True)
+    for n in sorted(headlines["window"].unique()):
+        part = headlines[headlines["window"] == n].set_index(["site", "metric"])
+        key = pd.MultiIndex.from_frame(out[["site", "metric"]])
+        out[f"Last {n} days"] = part["value"].reindex(key).round(0).to_numpy()
+        out[f"Same {n} days last year"] = part["last_year"].reindex(key).round(0).to_numpy()
+        out[f"Change {n}d (%)"] = part["change_pct"].reindex(key).round(1).to_numpy()
+    # metrics in reading order; the trust total last within each metric, as in a board table
+    order = {m: i for i, m in enumerate(metric_order(out["metric"]))}
+    out = out.assign(_m=out["metric"].map(order), _total=out["site"] == TRUST_TOTAL)
+    out = out.sort_values(["_m", "_total", "site"], kind="stable").drop(columns=["_m", "_total"])
+    out["metric"] = out["metric"].map(lambda m: METRIC_LABELS.get(m, m))
+    return out.rename(columns={"site": "Site", "metric": "Metric"}).reset_index(drop=True)
+
+
+def chart_series(activity: pd.DataFrame, metric: str, view: str = "weekly", *, sites=None,
+                 start=None, complete_only: bool = True) -> pd.DataFrame:
+    """One metric at one period, ready to chart: chosen sites, from a start date, whole periods.
+
+    ``view`` may also be 'hourly' for hourly data (returned as it is).
+    """
+    data = activity[activity["metric"] == metric]
+    if sites is not None:
+        data = data[data["site"].isin(list(sites))]
+    if view != "hourly":
+        data = resample_activity(data, view)
+        if complete_only:
+            data = data[data["complete"]]
+    if start is not None:
+        data = data[data["date"] >= pd.Timestamp(start)]
+    return data.reset_index(drop=True)

@@ -1,0 +1,59 @@
+"""Overview: what data is loaded, the headline figures against last year and the recent trend."""
+
+import pandas as pd
+import streamlit as st
+
+from forecasting.schema import ATTENDANCES, METRIC_LABELS, STOCK_METRICS, TRUST_TOTAL
+from ui import cache
+from ui.data import active_dataset
+
+st.title("Overview")
+ds = active_dataset()
+if ds is None:
+    st.warning("No usable data is loaded. Open the **Data** page to choose the sample or upload a file.")
+    st.stop()
+
+st.caption(f"{ds.label} · data through {ds.data_through:%A %d %B %Y}")
+coverage, headlines, headline_table = cache.overview_tables(ds.frame)
+
+metrics = list(dict.fromkeys(coverage["metric"]))  # already in reading order
+main_metric = ATTENDANCES if ATTENDANCES in metrics else metrics[0]
+site_for_cards = TRUST_TOTAL if (headlines["site"] == TRUST_TOTAL).any() else headlines["site"].iloc[0]
+
+st.subheader(f"Last 28 days at a glance: {site_for_cards.lower() if site_for_cards == TRUST_TOTAL else site_for_cards}")
+cards = headlines[(headlines["site"] == site_for_cards) & (headlines["window"] == 28)]
+cards = cards.set_index("metric").reindex([m for m in metrics if m in set(cards["metric"])])
+cols = st.columns(max(len(cards), 1))
+for col, (metric, row) in zip(cols, cards.iterrows()):
+    label = METRIC_LABELS.get(metric, metric) + (" (daily average)" if metric in STOCK_METRICS else "")
+    delta = None if pd.isna(row["change_pct"]) else f"{row['change_pct']:+.1f}% vs last year"
+    col.metric(label, "-" if pd.isna(row["value"]) else f"{row['value']:,.0f}", delta,
+               delta_color="off", border=True)
+
+series = cache.chart_series(ds.frame, main_metric, "weekly",
+                            tuple(sorted(ds.frame["site"].unique())) + (TRUST_TOTAL,),
+                            start=ds.data_through - pd.Timedelta(weeks=104))
+st.altair_chart(
+    cache.history_chart(
+        series, ds.frame, metric=main_metric, view="weekly",
+        title=cache.headline_sentence(headlines, site_for_cards, main_metric, 28),
+        subtitle=[f"Weekly totals (Monday to Sunday), complete weeks over the last two years to "
+                  f"{ds.data_through:%d %b %Y}", f"Source: {ds.label}"],
+    ),
+    width="stretch",
+)
+
+st.subheader("Headline figures by site")
+st.caption("Last 7 and 28 days to the latest date, against the same weekdays 52 weeks earlier. "
+           "Counts are totals; occupied beds are the average midnight census.")
+st.dataframe(headline_table, hide_index=True, width="stretch",
+             column_config={c: st.column_config.NumberColumn(
+                 format="%+.1f%%" if c.startswith("Change") else "localized")
+                 for c in headline_table.columns[2:]})
+
+st.subheader("What is loaded")
+st.dataframe(coverage.drop(columns="metric").rename(columns={"label": "metric"}), hide_index=True,
+             width="stretch",
+             column_config={"first": st.column_config.DatetimeColumn(format="DD/MM/YYYY"),
+                            "last": st.column_config.DatetimeColumn(format="DD/MM/YYYY"),
+                            "missing": st.column_config.NumberColumn(help="Periods with no row between first and last")})

@@ -1,0 +1,1 @@
+"""Streamlit-only glue: cached wrappers over the engine, data-source state and shared widgets."""

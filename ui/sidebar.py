@@ -1,0 +1,22 @@
+"""The sidebar every page shares: what data is loaded and how recent it is."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .data import active_dataset
+
+__all__ = ["render_sidebar"]
+
+
+def render_sidebar() -> None:
+    """Show the active data source and its last date under the page menu."""
+    ds = active_dataset()
+    with st.sidebar:
+        st.markdown("**Data in use**")
+        if ds is None:
+            st.warning("No usable data: open the Data page to pick a source.")
+            return
+        st.caption(ds.label)
+        st.caption(f"Data through **{ds.data_through:%a %d %b %Y}** · "
+                   f"{ds.frame['site'].nunique()} sites · {ds.frame['metric'].nunique()} metrics")
