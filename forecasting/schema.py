@@ -211,8 +211,8 @@ def _aligned(d: pd.DatetimeIndex, freq: str) -> np.ndarray:
     if freq == "daily":
         return midnight
     if freq == "weekly":
-        weekday = pd.Series(d.dayofweek).mode().iloc[0]
-        return midnight & np.asarray(d.dayofweek == weekday)
+        weekday = pd.Series(d.day_of_week).mode().iloc[0]
+        return midnight & np.asarray(d.day_of_week == weekday)
     if freq == "monthly":
         if (d.is_month_end.sum() > len(d) / 2) and not (d.day == 1).all():
             return midnight & np.asarray(d.is_month_end)

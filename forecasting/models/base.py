@@ -1,0 +1,166 @@
+"""The one small interface every forecasting model implements, and helpers they share."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..calendar import DEFAULT_HOLIDAYS, calendar_features
+
+__all__ = [
+    "FitContext", "ForecastModel", "ModelFitError", "PERIOD_FREQ", "SEASON_LENGTH",
+    "future_index", "quantiles_from_normal", "quantiles_from_samples", "recent_segment",
+    "calendar_design", "enforce_quantile_order",
+]
+
+#: pandas frequency of each period length.
+PERIOD_FREQ = {"hourly": "h", "daily": "D", "weekly": "W-MON", "monthly": "MS"}
+#: The main seasonal cycle of each period length, in periods.
+SEASON_LENGTH = {"hourly": 168, "daily": 7, "weekly": 52, "monthly": 12}
+
+
+class ModelFitError(RuntimeError):
+    """A model could not be fitted to this series (too short, failed to converge, ...)."""
+
+
+@dataclass(frozen=True)
+class FitContext:
+    """What a model needs to know about a series besides its values.
+
+    ``frequency`` is 'hourly', 'daily', 'weekly' or 'monthly'; ``holidays`` a code for the
+    ``holidays`` package (default England) or a frame of dates; ``seed`` makes any
+    simulation repeatable.
+    """
+
+    frequency: str = "daily"
+    holidays: object = DEFAULT_HOLIDAYS
+    seed: int = 0
+    notes: list = field(default_factory=list, compare=False, hash=False)
+
+
+class ForecastModel(ABC):
+    """A forecasting model for one series.
+
+    ``fit`` takes a float series on a complete, regular DatetimeIndex at the context's
+    frequency, with NaN for missing or excluded periods; ``predict`` returns the next
+    ``horizon`` periods with a ``mean`` column and one column per quantile level (floats,
+    e.g. ``0.05``), quantiles non-decreasing and non-negative.
+    """
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    frequencies: ClassVar[tuple[str, ...]] = ("hourly", "daily", "weekly", "monthly")
+    #: Whether fits take seconds (kept out of ``auto`` candidates and the fast test run).
+    slow: ClassVar[bool] = False
+
+    def min_history(self, frequency: str) -> int:
+        """Fewest non-missing periods the model needs (default: two seasonal cycles)."""
+        return 2 * SEASON_LENGTH[frequency]
+
+    @abstractmethod
+    def fit(self, y: pd.Series, ctx: FitContext) -> "ForecastModel":
+        """Fit to the history; raise ModelFitError when this series cannot be fitted."""
+
+    @abstractmethod
+    def predict(self, horizon: int, quantiles: Sequence[float]) -> pd.DataFrame:
+        """Mean and quantiles for the next ``horizon`` periods after the history."""
+
+    def components(self) -> dict[str, pd.DataFrame]:
+        """The patterns the model found, as % effects: keys among 'weekly', 'annual', 'holidays'.
+
+        'weekly': columns ``day`` (Monday..Sunday) and ``effect_pct``; 'annual': ``date`` (a
+        reference year) and ``effect_pct``; 'holidays': ``holiday`` and ``effect_pct``.
+        Models without interpretable patterns return an empty dict.
+        """
+        return {}
+
+
+# --------------------------------------------------------------------------- helpers
+def future_index(last: pd.Timestamp, horizon: int, frequency: str) -> pd.DatetimeIndex:
+    """The ``horizon`` period starts after ``last``."""
+    freq = PERIOD_FREQ[frequency]
+    if frequency == "weekly":
+        return pd.DatetimeIndex([last + pd.Timedelta(weeks=i) for i in range(1, horizon + 1)])
+    return pd.date_range(last, periods=horizon + 1, freq=freq)[1:]
+
+
+def quantiles_from_normal(mean: np.ndarray, sd: np.ndarray, quantiles: Sequence[float]) -> dict:
+    """Normal quantiles per period, floored at zero (counts)."""
+    return {q: np.maximum(mean + stats.norm.ppf(q) * sd, 0.0) for q in quantiles}
+
+
+def quantiles_from_samples(samples: np.ndarray, quantiles: Sequence[float]) -> dict:
+    """Quantiles per period from sample paths shaped (n_samples, horizon)."""
+    qs = np.quantile(np.maximum(samples, 0.0), list(quantiles), axis=0)
+    return {q: qs[i] for i, q in enumerate(quantiles)}
+
+
+def enforce_quantile_order(frame: pd.DataFrame, quantiles: Sequence[float]) -> pd.DataFrame:
+    """Make quantile columns non-negative and non-decreasing in the level (sorted per row)."""
+    qs = sorted(quantiles)
+    values = np.sort(np.maximum(frame[qs].to_numpy(dtype=float), 0.0), axis=1)
+    out = frame.copy()
+    out[qs] = values
+    out["mean"] = np.maximum(out["mean"].to_numpy(dtype=float), 0.0)
+    return out
+
+
+def recent_segment(y: pd.Series, max_periods: int | None = None) -> pd.Series:
+    """The latest stretch with no missing values (for models that cannot skip gaps).
+
+    Short gaps (up to one seasonal cycle is the caller's choice) should be filled before
+    calling; this returns everything after the last NaN, optionally capped in length.
+    """
+    missing = np.flatnonzero(y.isna().to_numpy())
+    seg = y.iloc[missing[-1] + 1:] if len(missing) else y
+    if max_periods is not None and len(seg) > max_periods:
+        seg = seg.iloc[-max_periods:]
+    return seg
+
+
+def calendar_design(index: pd.DatetimeIndex, frequency: str, holidays=DEFAULT_HOLIDAYS, *,
+                    fourier_order: int = 4, origin: pd.Timestamp | None = None,
+                    trend: bool = True) -> pd.DataFrame:
+    """Regressors for calendar models: trend, day of week (or hour x weekday), annual Fourier terms, holidays.
+
+    Columns are stable for a given frequency and options, so a design built for the history
+    and one built for the future line up. ``origin`` anchors the trend (years since origin).
+    """
+    idx = pd.DatetimeIndex(index)
+    cols: dict[str, np.ndarray] = {"const": np.ones(len(idx))}
+    origin = idx[0] if origin is None else origin
+    if trend:
+        cols["trend"] = ((idx - origin) / pd.Timedelta(days=365.25)).to_numpy(dtype=float)
+    if frequency in ("daily", "hourly"):
+        for d in range(1, 7):  # Monday is the base
+            cols[f"dow_{d}"] = (idx.day_of_week == d).astype(float)
+    if frequency == "hourly":
+        for d in range(7):
+            for h in range(24):
+                if h == 0:
+                    continue  # midnight is the base hour on each weekday
+                cols[f"how_{d}_{h}"] = ((idx.day_of_week == d) & (idx.hour == h)).astype(float)
+    doy = (idx.day_of_year.to_numpy() - 1 + idx.hour.to_numpy() / 24) / 365.25
+    for k in range(1, fourier_order + 1):
+        cols[f"sin_{k}"] = np.sin(2 * np.pi * k * doy)
+        cols[f"cos_{k}"] = np.cos(2 * np.pi * k * doy)
+    if frequency in ("daily", "hourly"):
+        cal = calendar_features(idx.normalize(), holidays)
+        cols["bank_holiday"] = cal["bank_holiday"].to_numpy(dtype=float)
+        cols["day_after_holiday"] = (cal["day_after_holiday"] & ~cal["bank_holiday"]).to_numpy(dtype=float)
+        cols["day_before_holiday"] = (cal["day_before_holiday"] & ~cal["bank_holiday"]).to_numpy(dtype=float)
+        month, day = idx.month, idx.day
+        cols["christmas_day"] = ((month == 12) & (day == 25)).astype(float)
+        cols["boxing_day"] = ((month == 12) & (day == 26)).astype(float)
+        cols["festive_week"] = ((month == 12) & (day >= 27)).astype(float)
+        cols["new_year"] = ((month == 1) & (day <= 2)).astype(float)
+    if frequency == "monthly":
+        cols["log_days_in_month"] = np.log(idx.days_in_month.to_numpy(dtype=float))
+    return pd.DataFrame(cols, index=idx)

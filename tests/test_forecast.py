@@ -1,0 +1,185 @@
+"""forecast() and backtest(): the contract, fallbacks, calibration, determinism and a golden file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting import backtest, forecast, load_sample
+from forecasting.calendar import COVID_EXCLUSION
+from forecasting.forecast import aggregate_forecast, patterns, quantile_name
+from forecasting.models import REGISTRY
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "forecast_alexandra_attendances.csv"
+QCOLS = ["p2.5", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p97.5"]
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_sample("daily")
+
+
+def one(sample, site="Alexandra", metric="attendances"):
+    return sample[(sample.site == site) & (sample.metric == metric)]
+
+
+def series(values, start="2025-01-01", freq="D", site="X", metric="attendances"):
+    dates = pd.date_range(start, periods=len(values), freq=freq)
+    return pd.DataFrame({"site": site, "metric": metric, "date": dates, "value": np.asarray(values, float)})
+
+
+def check_contract(fc, horizon, n_series):
+    assert list(fc.columns[:5]) == ["site", "metric", "date", "model", "mean"]
+    assert [c for c in fc.columns if c.startswith("p")] == QCOLS
+    assert len(fc) == horizon * n_series
+    q = fc[QCOLS].to_numpy()
+    assert (q >= 0).all() and (np.diff(q, axis=1) >= -1e-9).all()
+    assert np.isfinite(fc["mean"]).all()
+
+
+def test_quantile_names():
+    assert [quantile_name(q) for q in (0.025, 0.05, 0.5, 0.975)] == ["p2.5", "p5", "p50", "p97.5"]
+
+
+def test_auto_forecast_of_every_sample_series(sample):
+    hist = sample[sample.metric.isin(["attendances", "admissions"])]
+    fc = forecast(hist, 28, exclude=COVID_EXCLUSION)
+    check_contract(fc, 28, 5)
+    assert (fc.groupby(["site", "metric"])["date"].min() == pd.Timestamp("2025-11-01")).all()
+    sel = fc.attrs["selection"]
+    assert len(sel) == 5 and sel["reason"].str.startswith("auto chose").all()
+    # the published pattern: Mondays busier than Sundays at a type 1 ED
+    wrh = fc[(fc.site == "Worcestershire Royal") & (fc.metric == "attendances")].set_index("date")
+    assert wrh.loc["2025-11-03", "mean"] > wrh.loc["2025-11-02", "mean"]
+
+
+@pytest.mark.parametrize("name", [n for n, c in REGISTRY.items() if not c.slow])
+def test_each_fast_model_on_the_sample(sample, name):
+    fc = forecast(one(sample), 28, model=name, exclude=COVID_EXCLUSION, calibrate=False)
+    check_contract(fc, 28, 1)
+    assert fc["model"].unique().tolist() == [name]
+    recent = one(sample)["value"].tail(56).mean()
+    assert abs(fc["mean"].mean() / recent - 1) < 0.2
+
+
+def test_same_seed_same_result_whatever_the_workers(sample):
+    hist = sample[sample.metric == "attendances"]
+    a = forecast(hist, 14, n_jobs=1, seed=3)
+    b = forecast(hist, 14, n_jobs=2, seed=3)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_golden_file_of_a_seeded_forecast(sample):
+    fc = forecast(one(sample), 28, model="count_glm", exclude=COVID_EXCLUSION, seed=0, calibrate=False)
+    if not GOLDEN.exists():  # pragma: no cover - written once, then compared
+        fc.to_csv(GOLDEN, index=False)
+    golden = pd.read_csv(GOLDEN, parse_dates=["date"])
+    pd.testing.assert_frame_equal(fc.reset_index(drop=True), golden, check_dtype=False, rtol=1e-6)
+
+
+def test_too_short_history_falls_back_and_says_so():
+    fc = forecast(series([100, 110, 95, 105, 120, 130, 90, 100, 101, 99]), 7, model="count_glm")
+    check_contract(fc, 7, 1)
+    sel = fc.attrs["selection"].iloc[0]
+    assert sel["model"] == "seasonal_naive"
+    assert "could not be fitted" in sel["reason"] and "needs 56 periods" in sel["notes"]
+    tiny = forecast(series([12, 15]), 5)
+    assert tiny["model"].iloc[0] == "recent_level" and np.allclose(tiny["mean"], 13.5)
+
+
+def test_all_zero_series_forecasts_zero():
+    fc = forecast(series(np.zeros(120)), 14)
+    check_contract(fc, 14, 1)
+    assert (fc[["mean"] + QCOLS].to_numpy() == 0).all()
+
+
+def test_gappy_series_still_forecasts(sample):
+    hist = one(sample).sample(frac=0.9, random_state=1)
+    fc = forecast(hist, 28, exclude=COVID_EXCLUSION)
+    check_contract(fc, 28, 1)
+
+
+def test_zero_heavy_series():
+    rng = np.random.default_rng(0)
+    fc = forecast(series(rng.poisson(0.3, 400)), 28)
+    check_contract(fc, 28, 1)
+    assert fc["mean"].mean() < 1.5
+
+
+def test_hourly_series_48_hours():
+    hourly = load_sample("hourly")
+    hist = hourly[(hourly.site == "Worcestershire Royal") & (hourly.date >= "2025-08-01")]
+    fc = forecast(hist, 48, model="count_glm", calibrate=False)
+    check_contract(fc, 48, 1)
+    by_hour = fc.set_index("date")["mean"]
+    assert by_hour.loc["2025-11-01 14:00"] > 2 * by_hour.loc["2025-11-01 04:00"]
+
+
+def test_monthly_nhse_returns(root):
+    ae = pd.read_csv(root / "sample_data" / "nhse" / "ae_monthly_rwp_peers.csv", parse_dates=["period"])
+    rwp = ae[(ae.org_code == "RWP") & (ae.type.astype(str) == "1")]
+    hist = pd.DataFrame({"site": "RWP", "metric": "attendances_type1", "date": rwp.period,
+                         "value": rwp.attendances})
+    fc = forecast(hist, 12)
+    check_contract(fc, 12, 1)
+    assert fc["date"].iloc[0] == pd.Timestamp("2019-04-01")
+    assert 8_000 < fc["mean"].mean() < 13_000
+
+
+def test_exclusion_keeps_the_covid_collapse_out(sample):
+    hist = one(sample)
+    hist = hist[hist.date <= "2020-12-31"]
+    with_ex = forecast(hist, 28, model="count_glm", exclude=COVID_EXCLUSION, calibrate=False)
+    without = forecast(hist, 28, model="count_glm", calibrate=False)
+    assert with_ex["mean"].mean() > without["mean"].mean()
+
+
+def test_other_holiday_calendars_and_bad_arguments(sample):
+    fc = forecast(one(sample), 7, holidays="US", model="count_glm", calibrate=False)
+    check_contract(fc, 7, 1)
+    with pytest.raises(ValueError, match="Unknown model"):
+        forecast(one(sample), 7, model="crystal_ball")
+    with pytest.raises(ValueError, match="horizon"):
+        forecast(one(sample), 0)
+
+
+def test_backtest_contract_and_alignment(sample):
+    hist = one(sample)
+    bt = backtest(hist, 14, models=["seasonal_naive", "count_glm"], n_origins=3, exclude=COVID_EXCLUSION)
+    assert {"cutoff", "h", "actual", "scale", "model"} <= set(bt.columns)
+    assert len(bt) == 2 * 3 * 14
+    assert bt["cutoff"].max() == pd.Timestamp("2025-10-17")  # leaves exactly 14 days of actuals
+    assert (bt["date"] == bt["cutoff"] + pd.to_timedelta(bt["h"], unit="D")).all()
+    actual = hist.set_index("date")["value"]
+    assert np.allclose(bt["actual"], actual.loc[bt["date"]].to_numpy())
+
+
+def test_auto_beats_seasonal_naive_on_the_sample(sample):
+    from forecasting.metrics import evaluate
+    hist = sample[(sample.site == "Alexandra") & (sample.metric == "admissions")]
+    bt = backtest(hist, 28, models=["seasonal_naive", "auto"], n_origins=4, step=28, exclude=COVID_EXCLUSION)
+    scores = evaluate(bt).set_index("model")
+    assert scores.loc["auto", "MASE"] < 0.9 * scores.loc["seasonal_naive", "MASE"]
+
+
+def test_weekly_totals_are_coherent(sample):
+    fc = forecast(one(sample), 35, model="count_glm", calibrate=False)
+    weeks = aggregate_forecast(fc, "weekly")
+    full = weeks[weeks["complete"]].iloc[0]
+    days = fc[(fc.date >= full["date"]) & (fc.date < full["date"] + pd.Timedelta(days=7))]
+    assert full["mean"] == pytest.approx(days["mean"].sum())
+    width_week = full["p90"] - full["p10"]
+    widths = (days["p90"] - days["p10"]).to_numpy()
+    # wider than independent days, narrower than perfectly correlated ones
+    assert np.sqrt((widths ** 2).sum()) <= width_week <= widths.sum()
+
+
+def test_patterns_found_by_the_count_regression(sample):
+    comps = patterns(one(sample, "Kidderminster"), "Kidderminster", "attendances", exclude=COVID_EXCLUSION)
+    hol = comps["holidays"].set_index("holiday")["effect_pct"]
+    assert hol["Christmas Day (beyond a bank holiday)"] < -50  # the MIU is all but closed
+    annual = comps["annual"].set_index("date")["effect_pct"]
+    assert annual["2025-07-01"] > annual["2025-12-10"]  # minor injuries peak in summer
