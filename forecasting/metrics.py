@@ -121,5 +121,7 @@ def evaluate(backtest: pd.DataFrame, *, by_horizon: bool = False, frequency: str
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    sort = ["site", "metric"] + (["horizon"] if by_horizon else []) + ["pinball", "MASE"]
-    return out.sort_values(sort, ignore_index=True)
+    sort = ["site", "metric"] + (["_h"] if by_horizon else []) + ["pinball", "MASE"]
+    if by_horizon:  # buckets in time order, not alphabetical ('8-14' before '15-28')
+        out["_h"] = out["horizon"].str.extract(r"^(\d+)")[0].astype(int)
+    return out.sort_values(sort, ignore_index=True).drop(columns="_h", errors="ignore")
