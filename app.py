@@ -9,8 +9,10 @@ st.set_page_config(page_title="UEC Demand & Capacity Workbench", page_icon=":mat
                    layout="wide")
 
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("pages/data.py", title="Data", icon=":material/table_view:"),
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("app_pages/data.py", title="Data", icon=":material/table_view:"),
+    st.Page("app_pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
+    st.Page("app_pages/accuracy.py", title="Accuracy", icon=":material/target:"),
 ]
 page = st.navigation(pages)
 render_sidebar()

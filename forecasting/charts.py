@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from .schema import METRIC_LABELS, TRUST_TOTAL
@@ -60,6 +61,11 @@ def site_colours(sites) -> alt.Scale:
     return alt.Scale(domain=domain, range=colours)
 
 
+def _title(title: str, subtitle: str | list[str] = "") -> alt.Title:
+    """A chart title with an optional subtitle (Altair 6 rejects subtitle=None)."""
+    return alt.Title(title, subtitle=subtitle) if subtitle else alt.Title(title)
+
+
 def _date_axis(view: str) -> alt.Axis:
     fmt = {"monthly": "%b %Y", "weekly": "%d %b %Y", "hourly": "%d %b %H:%M"}.get(view, "%d %b %Y")
     return alt.Axis(title=None, format=fmt, labelAngle=0, tickCount=8)
@@ -94,7 +100,7 @@ def history_chart(frame: pd.DataFrame, *, metric: str, title: str, subtitle: str
         data = data[data["value"] > 0]
     tooltip_date = "%a %d %b %Y %H:%M" if view == "hourly" else "%a %d %b %Y"
     return (
-        alt.Chart(data, title=alt.Title(title, subtitle=subtitle or None))
+        alt.Chart(data, title=_title(title, subtitle))
         .mark_line()
         .encode(
             x=alt.X("date:T", axis=_date_axis(view)),
@@ -117,7 +123,7 @@ def headline_bar_chart(headlines: pd.DataFrame, *, window: int, title: str,
     data["label"] = data["metric"].map(lambda m: METRIC_LABELS.get(m, m))
     data["direction"] = data["change_pct"].map(lambda v: "Higher" if v >= 0 else "Lower")
     return (
-        alt.Chart(data, title=alt.Title(title, subtitle=subtitle or None))
+        alt.Chart(data, title=_title(title, subtitle))
         .mark_bar()
         .encode(
             y=alt.Y("site:N", title=None, sort=None),
@@ -133,3 +139,269 @@ def headline_bar_chart(headlines: pd.DataFrame, *, window: int, title: str,
         )
         .properties(width=width if width != "container" else 520, height=alt.Step(18))
     )
+
+
+# --------------------------------------------------------------------------- forecast and accuracy
+__all__ += ["BAND_COLOURS", "fan_chart", "weekly_pattern_chart", "annual_pattern_chart",
+            "holiday_effects_chart", "components_chart", "backtest_chart", "coverage_chart"]
+
+#: Prediction ranges, widest first, as (label, lower column, upper column), and their fills:
+#: graded NHS blues, so the bands read as one family and never rely on hue to tell apart.
+_BANDS = (("95% range", "p2.5", "p97.5"), ("80% range", "p10", "p90"), ("50% range", "p25", "p75"))
+BAND_COLOURS = {"95% range": "#C8E1F4", "80% range": "#8FC1EA", "50% range": "#4B92D6"}
+_ACTUAL, _FORECAST = "Actual", "Forecast (mean)"
+_LINE_COLOURS = {_ACTUAL: NHS_COLOURS["black"], _FORECAST: NHS_COLOURS["dark_blue"]}
+_EXCLUDED_FILL = NHS_COLOURS["pale_grey"]
+_HOLIDAY_COLOUR = NHS_COLOURS["orange"]
+
+
+def _title(title: str, subtitle: str | list[str] = "") -> alt.Title:
+    # Altair 6 rejects subtitle=None, so leave it out when there is none
+    return alt.Title(title, subtitle=subtitle) if subtitle else alt.Title(title)
+
+
+def _key_scale(keys) -> alt.Scale:
+    """One colour scale shared by every layer, so the chart has a single legend."""
+    colours = {**_LINE_COLOURS, **BAND_COLOURS}
+    return alt.Scale(domain=list(keys), range=[colours[k] for k in keys])
+
+
+def _tooltip_format(view: str) -> str:
+    return {"hourly": "%a %d %b %Y %H:%M", "weekly": "w/c %d %b %Y", "monthly": "%B %Y"}.get(
+        view, "%a %d %b %Y")
+
+
+def fan_chart(history: pd.DataFrame, fc: pd.DataFrame, *, metric: str, title: str,
+              subtitle: str | list[str] = "", view: str = "daily",
+              holidays: pd.DataFrame | None = None, excluded: pd.DataFrame | None = None,
+              width: int | str = "container", height: int = 340) -> alt.LayerChart:
+    """Recent actuals, then the forecast mean inside its 50, 80 and 95 % ranges.
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``date, value``: the actuals to show before the forecast, at the period of ``view``.
+    fc : DataFrame
+        One series of the forecast contract (``date, mean`` and ``p2.5, p10, p25, p75, p90,
+        p97.5``; ranges whose columns are missing are left out).
+    metric : str
+        Metric name, for the axis label.
+    title, subtitle : str
+        The message of the chart, and its period and source.
+    view : str
+        'hourly', 'daily', 'weekly' or 'monthly': the date format of the axis and tooltips.
+    holidays : DataFrame, optional
+        ``date, name``: bank holidays, drawn as dashed orange rules.
+    excluded : DataFrame, optional
+        ``start, end, label``: periods left out of fitting, shaded grey and labelled.
+    """
+    label = METRIC_LABELS.get(metric, metric.replace("_", " "))
+    bands = [b for b in _BANDS if {b[1], b[2]} <= set(fc.columns)]
+    keys = [_ACTUAL, _FORECAST] + [b[0] for b in bands]
+    colour = alt.Color("key:N", title=None, scale=_key_scale(keys),
+                       legend=alt.Legend(orient="bottom", symbolType="square"))
+    x = alt.X("date:T", axis=_date_axis(view))
+    when = _tooltip_format(view)
+    layers = []
+    if excluded is not None and not excluded.empty:
+        shade = excluded[["start", "end", "label"]]
+        base = alt.Chart(shade)
+        layers.append(base.mark_rect(color=_EXCLUDED_FILL, opacity=0.8).encode(
+            x="start:T", x2="end:T",
+            tooltip=[alt.Tooltip("label:N", title="Left out of fitting"),
+                     alt.Tooltip("start:T", title="From", format="%d %b %Y"),
+                     alt.Tooltip("end:T", title="To", format="%d %b %Y")]))
+        layers.append(base.mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=11,
+                                     color=NHS_COLOURS["dark_grey"]).encode(
+            x="start:T", y=alt.value(0), text="label:N"))
+    # Vega-Lite reads a dot in a field name as a nested field, so 'p2.5' becomes 'p2_5'
+    safe = {c: c.replace(".", "_") for b in bands for c in b[1:]}
+    data = fc[["date", "mean"] + list(safe)].rename(columns=safe)
+    for name, lo, hi in bands:
+        layers.append(alt.Chart(data).mark_area(opacity=1).transform_calculate(key=f"'{name}'")
+                      .encode(x=x, y=alt.Y(f"{safe[lo]}:Q", title=label, scale=alt.Scale(zero=True)),
+                              y2=alt.Y2(f"{safe[hi]}:Q"), color=colour))
+    hist = history[["date", "value"]]
+    layers.append(alt.Chart(hist).mark_line(strokeWidth=1.5).transform_calculate(key=f"'{_ACTUAL}'")
+                  .encode(x=x, y=alt.Y("value:Q", title=label), color=colour,
+                          tooltip=[alt.Tooltip("date:T", title="Date", format=when),
+                                   alt.Tooltip("value:Q", title="Actual", format=",.0f")]))
+    tips = [alt.Tooltip("date:T", title="Date", format=when),
+            alt.Tooltip("mean:Q", title="Expected", format=",.0f")]
+    tips += [alt.Tooltip(f"{safe[c]}:Q", title=f"{name} {end}", format=",.0f")
+             for name, lo, hi in reversed(bands) for c, end in ((lo, "from"), (hi, "to"))]
+    layers.append(alt.Chart(data).mark_line(strokeWidth=2).transform_calculate(key=f"'{_FORECAST}'")
+                  .encode(x=x, y=alt.Y("mean:Q", title=label), color=colour, tooltip=tips))
+    # an invisible point per period, so the tooltip follows the mouse along the forecast
+    layers.append(alt.Chart(data).mark_point(opacity=0, size=60, filled=True)
+                  .encode(x=x, y="mean:Q", tooltip=tips))
+    if holidays is not None and not holidays.empty:
+        layers.append(alt.Chart(holidays[["date", "name"]]).mark_rule(
+            color=_HOLIDAY_COLOUR, strokeDash=[4, 3], strokeWidth=1.5).encode(
+            x="date:T", tooltip=[alt.Tooltip("name:N", title="Bank holiday"),
+                                 alt.Tooltip("date:T", title="Date", format="%a %d %b %Y")]))
+    return (alt.layer(*layers, title=_title(title, subtitle))
+            .properties(width=width, height=height))
+
+
+def _effect_colour() -> alt.Color:
+    return alt.Color("direction:N", title=None, legend=None,
+                     scale=alt.Scale(domain=["Above average", "Below average"],
+                                     range=[NHS_COLOURS["blue"], NHS_COLOURS["mid_grey"]]))
+
+
+def _with_direction(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(direction=frame["effect_pct"].map(
+        lambda v: "Above average" if v >= 0 else "Below average"))
+
+
+def weekly_pattern_chart(weekly: pd.DataFrame, *, title: str = "Day of the week",
+                         subtitle: str | list[str] = "", width: int | str = "container",
+                         height: int = 240) -> alt.LayerChart:
+    """Bars: how much busier (or quieter) each weekday is than the average day, in %."""
+    data = _with_direction(weekly[["day", "effect_pct"]])
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("day:N", sort=list(data["day"]), title=None, axis=alt.Axis(labelAngle=0,
+                                                                           labelExpr="slice(datum.label, 0, 3)")),
+        y=alt.Y("effect_pct:Q", title="% above or below average"),
+        color=_effect_colour(),
+        tooltip=[alt.Tooltip("day:N", title="Day"),
+                 alt.Tooltip("effect_pct:Q", title="Effect (%)", format="+.1f")])
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=NHS_COLOURS["dark_grey"]).encode(y="y:Q")
+    return alt.layer(bars, zero, title=_title(title, subtitle)).properties(
+        width=width, height=height)
+
+
+def annual_pattern_chart(annual: pd.DataFrame, *, title: str = "Time of year",
+                         subtitle: str | list[str] = "", width: int | str = "container",
+                         height: int = 240) -> alt.LayerChart:
+    """Line over a reference year: the seasonal swing against the yearly average, in %."""
+    data = annual[["date", "effect_pct"]]
+    line = alt.Chart(data).mark_line(color=NHS_COLOURS["blue"]).encode(
+        x=alt.X("date:T", title=None, axis=alt.Axis(format="%b", labelAngle=0, tickCount=12)),
+        y=alt.Y("effect_pct:Q", title="% above or below average"),
+        tooltip=[alt.Tooltip("date:T", title="Day of year", format="%d %B"),
+                 alt.Tooltip("effect_pct:Q", title="Effect (%)", format="+.1f")])
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=NHS_COLOURS["dark_grey"]).encode(y="y:Q")
+    return alt.layer(line, zero, title=_title(title, subtitle)).properties(
+        width=width, height=height)
+
+
+def holiday_effects_chart(holidays: pd.DataFrame, *, title: str = "Bank holidays and Christmas",
+                          subtitle: str | list[str] = "", width: int | str = "container",
+                          height: int | None = None) -> alt.LayerChart:
+    """Horizontal bars: the effect of each holiday term on the day's figure, in %."""
+    data = _with_direction(holidays[["holiday", "effect_pct"]])
+    bars = alt.Chart(data).mark_bar().encode(
+        y=alt.Y("holiday:N", sort=None, title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("effect_pct:Q", title="% above or below a normal day"),
+        color=_effect_colour(),
+        tooltip=[alt.Tooltip("holiday:N", title="Day"),
+                 alt.Tooltip("effect_pct:Q", title="Effect (%)", format="+.1f")])
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color=NHS_COLOURS["dark_grey"]).encode(x="x:Q")
+    return alt.layer(bars, zero, title=_title(title, subtitle)).properties(
+        width=width, height=height if height is not None else alt.Step(24))
+
+
+def components_chart(patterns: dict[str, pd.DataFrame], *, title: str = "",
+                     subtitle: str | list[str] = "", width: int = 300) -> alt.HConcatChart | None:
+    """The weekly, annual and holiday patterns side by side (for export; the app lays them out itself).
+
+    ``patterns`` is the dict of :func:`forecasting.forecast.patterns`; parts it lacks are left
+    out, and None is returned when it has none.
+    """
+    parts = []
+    if patterns.get("weekly") is not None and not patterns["weekly"].empty:
+        parts.append(weekly_pattern_chart(patterns["weekly"], width=width))
+    if patterns.get("annual") is not None and not patterns["annual"].empty:
+        parts.append(annual_pattern_chart(patterns["annual"], width=width))
+    if patterns.get("holidays") is not None and not patterns["holidays"].empty:
+        parts.append(holiday_effects_chart(patterns["holidays"], width=width))
+    if not parts:
+        return None
+    return alt.hconcat(*parts, title=_title(title, subtitle) if title else alt.Undefined)
+
+
+def backtest_chart(bt: pd.DataFrame, *, metric: str, title: str, subtitle: str | list[str] = "",
+                   view: str = "daily", width: int | str = "container",
+                   height: int = 320) -> alt.LayerChart:
+    """What happened against what was forecast from each backtest origin, with the 80 % range.
+
+    ``bt`` is the backtest contract for one site, metric and model (``date, cutoff, mean,
+    p10, p90, actual``); each origin's forecast is drawn as its own line and band.
+    """
+    label = METRIC_LABELS.get(metric, metric.replace("_", " "))
+    keys = [_ACTUAL, _FORECAST] + (["80% range"] if {"p10", "p90"} <= set(bt.columns) else [])
+    colour = alt.Color("key:N", title=None, scale=_key_scale(keys),
+                       legend=alt.Legend(orient="bottom", symbolType="square"))
+    x = alt.X("date:T", axis=_date_axis(view))
+    when = _tooltip_format(view)
+    cols = ["date", "cutoff", "h", "mean", "actual"] + (["p10", "p90"] if "80% range" in keys else [])
+    data = bt[cols]
+    actual = data.groupby("date", as_index=False)["actual"].mean().dropna()
+    layers = []
+    if "80% range" in keys:
+        layers.append(alt.Chart(data).mark_area(opacity=0.8).transform_calculate(key="'80% range'")
+                      .encode(x=x, y=alt.Y("p10:Q", title=label, scale=alt.Scale(zero=False)),
+                              y2="p90:Q", detail="cutoff:T", color=colour))
+    layers.append(alt.Chart(data).mark_line(strokeWidth=1.8).transform_calculate(key=f"'{_FORECAST}'")
+                  .encode(x=x, y=alt.Y("mean:Q", title=label), detail="cutoff:T", color=colour,
+                          tooltip=[alt.Tooltip("date:T", title="Date", format=when),
+                                   alt.Tooltip("cutoff:T", title="Forecast made with data to",
+                                               format="%d %b %Y"),
+                                   alt.Tooltip("h:Q", title="Periods ahead"),
+                                   alt.Tooltip("mean:Q", title="Forecast", format=",.0f"),
+                                   alt.Tooltip("actual:Q", title="Actual", format=",.0f")]))
+    layers.append(alt.Chart(actual).mark_line(strokeWidth=1.2).transform_calculate(key=f"'{_ACTUAL}'")
+                  .encode(x=x, y=alt.Y("actual:Q", title=label), color=colour,
+                          tooltip=[alt.Tooltip("date:T", title="Date", format=when),
+                                   alt.Tooltip("actual:Q", title="Actual", format=",.0f")]))
+    return (alt.layer(*layers, title=_title(title, subtitle))
+            .properties(width=width, height=height))
+
+
+def coverage_chart(metrics: pd.DataFrame, *, title: str, subtitle: str | list[str] = "",
+                   model_labels: dict[str, str] | None = None, width: int | str = "container",
+                   height: int | None = None) -> alt.LayerChart:
+    """How often the 80 % and 95 % ranges held the actual, per model, against the nominal level.
+
+    ``metrics`` is :func:`forecasting.metrics.evaluate` output for one site and metric
+    (``model, coverage_80, coverage_95``). Each range has its own colour and shape, and its
+    target is a dashed line in the same colour, so colour is never the only cue.
+    """
+    labels = model_labels or {}
+    rows = []
+    for _, r in metrics.iterrows():
+        for level in (80, 95):
+            value = r.get(f"coverage_{level}")
+            if pd.notna(value):
+                rows.append({"model": labels.get(r["model"], r["model"]), "range": f"{level}% range",
+                             "coverage": 100 * float(value), "nominal": float(level)})
+    data = pd.DataFrame(rows, columns=["model", "range", "coverage", "nominal"])
+    domain = ["80% range", "95% range"]
+    colour = alt.Color("range:N", title=None, scale=alt.Scale(
+        domain=domain, range=[NHS_COLOURS["blue"], NHS_COLOURS["orange"]]),
+        legend=alt.Legend(orient="bottom"))
+    shape = alt.Shape("range:N", title=None, scale=alt.Scale(domain=domain, range=["circle", "diamond"]))
+    low = min([50.0] + [5 * np.floor((v - 5) / 5) for v in data["coverage"]])
+    x_scale = alt.Scale(domain=[max(low, 0.0), 100.0], zero=False)
+    x = alt.X("coverage:Q", title="Actuals inside the range (%)", scale=x_scale)
+    targets = pd.DataFrame({"range": domain, "nominal": [80.0, 95.0],
+                            "text": ["80% target", "95% target"]})
+    rules = alt.Chart(targets).mark_rule(strokeDash=[5, 3], strokeWidth=1.5).encode(
+        x=alt.X("nominal:Q", scale=x_scale, title="Actuals inside the range (%)"), color=colour)
+    # the target labels sit just above the plot, clear of the points (the title leaves room)
+    notes = alt.Chart(targets).mark_text(align="center", baseline="bottom", dy=-4,
+                                         fontSize=11).encode(
+        x=alt.X("nominal:Q", scale=x_scale), y=alt.value(0), text="text:N", color=colour)
+    points = alt.Chart(data).mark_point(size=140, filled=True, opacity=1).encode(
+        x=x, y=alt.Y("model:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
+        color=colour, shape=shape,
+        tooltip=[alt.Tooltip("model:N", title="Model"), alt.Tooltip("range:N", title="Range"),
+                 alt.Tooltip("coverage:Q", title="Actuals inside (%)", format=".0f"),
+                 alt.Tooltip("nominal:Q", title="Target (%)", format=".0f")])
+    heading = _title(title, subtitle)
+    heading.offset = 22
+    # a step per model row: a fixed total height would be squeezed by the title in Streamlit
+    return (alt.layer(rules, notes, points, title=heading)
+            .properties(width=width, height=height if height is not None else alt.Step(40)))

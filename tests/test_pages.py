@@ -60,7 +60,7 @@ def test_sidebar_says_what_data_is_in_use(overview):
 @pytest.fixture
 def data_page():
     at = _app().run()
-    return at.switch_page("pages/data.py").run()
+    return at.switch_page("app_pages/data.py").run()
 
 
 def test_data_page_with_sample_offers_views_and_a_download(data_page):
@@ -104,7 +104,7 @@ def test_bad_upload_shows_a_report_not_a_traceback(data_page):
     # the user may go on with the good rows, by choice
     at.checkbox(key="use_partial").check().run()
     assert not at.exception
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("app_pages/overview.py").run()
     assert not at.exception
     assert at.caption[0].value.startswith("Upload: ed_extract.csv")
 
@@ -123,7 +123,7 @@ def test_good_wide_upload_becomes_the_data_everywhere(data_page):
     at = _upload(data_page, "wide.csv", wide.to_csv(index=False).encode())
     assert not at.exception and not at.error
     assert at.success
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("app_pages/overview.py").run()
     assert not at.exception
     assert "Upload: wide.csv" in at.caption[0].value
 

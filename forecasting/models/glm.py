@@ -137,6 +137,15 @@ class CountGLM(ForecastModel):
         comps: dict[str, pd.DataFrame] = {}
         if self._frequency in ("daily", "hourly"):
             dow = np.array([0.0] + [p.get(f"dow_{d}", 0.0) for d in range(1, 7)])
+            if self._frequency == "hourly":
+                # a weekday's effect is on its whole day: add up its 24 hours (midnight is the base)
+                hours = np.array([[0.0] + [p.get(f"how_{d}_{h}", 0.0) for h in range(1, 24)]
+                                  for d in range(7)])
+                day_total = np.log(np.exp(dow[:, None] + hours).sum(axis=1))
+                profile = np.exp(hours + dow[:, None]).mean(axis=0)
+                comps["hourly"] = pd.DataFrame({"hour": np.arange(24),
+                                                "effect_pct": 100 * (profile / profile.mean() - 1)})
+                dow = day_total
             comps["weekly"] = pd.DataFrame({"day": _WEEKDAYS,
                                             "effect_pct": 100 * (np.exp(dow - dow.mean()) - 1)})
         ref = pd.date_range("2025-01-01", "2025-12-31", freq="D")
