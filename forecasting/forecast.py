@@ -22,7 +22,7 @@ __all__ = ["DEFAULT_QUANTILES", "AUTO_CANDIDATES", "FALLBACK_CHAIN", "quantile_n
 #: Quantile levels returned by default: the 50, 80, 90 and 95 % central intervals and the median.
 DEFAULT_QUANTILES = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
 #: Models ``auto`` compares on a rolling-origin backtest of each series (fast ones only).
-AUTO_CANDIDATES = ("count_glm", "ets", "seasonal_naive")
+AUTO_CANDIDATES = ("count_glm", "arima_errors", "ets", "seasonal_naive")
 #: What to try, in order, when the asked-for model cannot fit a series.
 FALLBACK_CHAIN = ("count_glm", "seasonal_naive", "recent_level")
 
