@@ -35,4 +35,4 @@ def available_models(frequency: str | None = None, *, include_slow: bool = True)
 
 # Importing the modules registers the models, in table order.
 from . import naive  # noqa: E402,F401
-from . import glm, arima, prophet_model, fallback  # noqa: E402,F401
+from . import glm, ets, mstl, arima, prophet_model, fallback  # noqa: E402,F401
