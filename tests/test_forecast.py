@@ -183,3 +183,18 @@ def test_patterns_found_by_the_count_regression(sample):
     assert hol["Christmas Day (beyond a bank holiday)"] < -50  # the MIU is all but closed
     annual = comps["annual"].set_index("date")["effect_pct"]
     assert annual["2025-07-01"] > annual["2025-12-10"]  # minor injuries peak in summer
+
+
+@pytest.mark.parametrize("name", [n for n, c in REGISTRY.items() if not c.slow])
+@pytest.mark.parametrize("kind", ["short", "zero_heavy", "gappy"])
+def test_each_fast_model_survives_awkward_series(name, kind):
+    rng = np.random.default_rng(1)
+    values = {"short": rng.poisson(150, 40), "zero_heavy": rng.poisson(0.2, 300),
+              "gappy": rng.poisson(150, 400)}[kind].astype(float)
+    hist = series(values)
+    if kind == "gappy":
+        hist = hist.sample(frac=0.85, random_state=2).sort_values("date")
+    fc = forecast(hist, 14, model=name, calibrate=False)
+    check_contract(fc, 14, 1)
+    sel = fc.attrs["selection"].iloc[0]
+    assert sel["model"] == name or "could not be fitted" in sel["reason"]
