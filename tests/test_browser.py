@@ -108,3 +108,16 @@ def test_data_page_renders_history_and_download(app_url, browser, tmp_path):
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text("Download the cleaned table (CSV)").count() == 1
     page.screenshot(path=str(tmp_path / "data.png"), full_page=True)
+
+
+def test_forecast_page_draws_the_fan_chart(app_url, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url[0]}/forecast", wait_until="domcontentloaded")
+    page.wait_for_selector("h1:has-text('Forecast')", timeout=60_000)
+    page.wait_for_selector('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg',
+                           timeout=180_000)
+    _wait_for_app(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text("Model used:").count() >= 1
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 3  # fan + patterns
+    page.screenshot(path=str(tmp_path / "forecast.png"), full_page=True)
