@@ -11,7 +11,7 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from . import register
-from .base import (FitContext, ForecastModel, ModelFitError, calendar_design,
+from .base import (HOLIDAY_TERMS, WEEKDAYS, FitContext, ForecastModel, ModelFitError, calendar_design,
                    enforce_quantile_order, future_index)
 
 __all__ = ["ArimaErrors"]
@@ -24,16 +24,6 @@ _SETTINGS = {
     "weekly": {"window": 3 * 52, "fourier": 3, "order": (1, 0, 0), "year": 52},
     "monthly": {"window": 5 * 12, "fourier": 2, "order": (1, 0, 0), "year": 12},
 }
-_HOLIDAY_TERMS = {
-    "bank_holiday": "Bank holiday",
-    "day_before_holiday": "Day before a bank holiday",
-    "day_after_holiday": "Day after a bank holiday",
-    "christmas_day": "Christmas Day (beyond a bank holiday)",
-    "boxing_day": "Boxing Day (beyond a bank holiday)",
-    "festive_week": "27-31 December",
-    "new_year": "1-2 January (beyond a bank holiday)",
-}
-_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 def _single_threaded_blas():
@@ -219,7 +209,7 @@ class ArimaErrors(ForecastModel):
             weekly = [c for c in self._columns if c.startswith(("dow_", "hod_"))]
             eta = X[weekly].to_numpy() @ p[weekly].to_numpy() if weekly else np.zeros(len(ref))
             per_day = pd.Series(np.exp(eta)).groupby(ref.day_of_week).sum().to_numpy()
-            comps["weekly"] = pd.DataFrame({"day": _WEEKDAYS,
+            comps["weekly"] = pd.DataFrame({"day": WEEKDAYS,
                                             "effect_pct": 100 * (per_day / per_day.mean() - 1)})
         if self._fourier:
             ref = pd.date_range("2025-01-01", "2025-12-31", freq="D")
@@ -231,7 +221,7 @@ class ArimaErrors(ForecastModel):
             if np.any(annual):
                 rel = np.exp(annual)
                 comps["annual"] = pd.DataFrame({"date": ref, "effect_pct": 100 * (rel / rel.mean() - 1)})
-        hol = [(label, 100 * (np.exp(p[c]) - 1)) for c, label in _HOLIDAY_TERMS.items() if c in p]
+        hol = [(label, 100 * (np.exp(p[c]) - 1)) for c, label in HOLIDAY_TERMS.items() if c in p]
         if hol:
             comps["holidays"] = pd.DataFrame(hol, columns=["holiday", "effect_pct"])
         return comps

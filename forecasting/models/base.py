@@ -16,13 +16,26 @@ from ..calendar import DEFAULT_HOLIDAYS, calendar_features
 __all__ = [
     "FitContext", "ForecastModel", "ModelFitError", "PERIOD_FREQ", "SEASON_LENGTH",
     "future_index", "quantiles_from_normal", "quantiles_from_samples", "recent_segment",
-    "calendar_design", "enforce_quantile_order",
+    "calendar_design", "enforce_quantile_order", "HOLIDAY_TERMS", "WEEKDAYS",
 ]
 
 #: pandas frequency of each period length.
 PERIOD_FREQ = {"hourly": "h", "daily": "D", "weekly": "W-MON", "monthly": "MS"}
 #: The main seasonal cycle of each period length, in periods.
 SEASON_LENGTH = {"hourly": 168, "daily": 7, "weekly": 52, "monthly": 12}
+
+
+#: Plain-English names of the calendar regressors that carry holiday effects.
+HOLIDAY_TERMS = {
+    "bank_holiday": "Bank holiday",
+    "day_before_holiday": "Day before a bank holiday",
+    "day_after_holiday": "Day after a bank holiday",
+    "christmas_day": "Christmas Day (beyond a bank holiday)",
+    "boxing_day": "Boxing Day (beyond a bank holiday)",
+    "festive_week": "27-31 December",
+    "new_year": "1-2 January (beyond a bank holiday)",
+}
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 class ModelFitError(RuntimeError):

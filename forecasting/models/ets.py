@@ -11,12 +11,11 @@ from scipy import stats
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from . import register
-from .base import (SEASON_LENGTH, FitContext, ForecastModel, ModelFitError, enforce_quantile_order,
+from .base import (WEEKDAYS, SEASON_LENGTH, FitContext, ForecastModel, ModelFitError, enforce_quantile_order,
                    future_index, recent_segment)
 
 __all__ = ["ETS", "fill_short_gaps", "gap_free_history"]
 
-_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _UNIT = {"hourly": "hours", "daily": "days", "weekly": "weeks", "monthly": "months"}
 
 # Per period length: how much recent history to fit on, the seasonal period ETS uses (hourly
@@ -189,8 +188,8 @@ class ETS(ForecastModel):
         if self._frequency == "daily" and self._season is not None:
             by_day = pd.Series(self._season.to_numpy(), index=self._season.index.day_of_week).sort_index()
             s = by_day.to_numpy() - by_day.mean()
-            return {"weekly": pd.DataFrame({"day": _WEEKDAYS, "effect_pct": 100 * (np.exp(s) - 1)})}
+            return {"weekly": pd.DataFrame({"day": WEEKDAYS, "effect_pct": 100 * (np.exp(s) - 1)})}
         if self._frequency == "hourly" and self._dow is not None:
             s = self._dow.to_numpy()
-            return {"weekly": pd.DataFrame({"day": _WEEKDAYS, "effect_pct": 100 * (np.exp(s) - 1)})}
+            return {"weekly": pd.DataFrame({"day": WEEKDAYS, "effect_pct": 100 * (np.exp(s) - 1)})}
         return {}

@@ -11,7 +11,8 @@ import statsmodels.api as sm
 from scipy import stats
 
 from . import register
-from .base import (SEASON_LENGTH, FitContext, ForecastModel, ModelFitError, calendar_design,
+from .base import (HOLIDAY_TERMS, SEASON_LENGTH, WEEKDAYS, FitContext, ForecastModel,
+                   ModelFitError, calendar_design,
                    enforce_quantile_order, future_index)
 
 __all__ = ["CountGLM"]
@@ -23,16 +24,6 @@ _SETTINGS = {
     "weekly": {"window": 5 * 52, "half_life": 2 * 52, "fourier": 3, "level_span": 6},
     "monthly": {"window": 6 * 12, "half_life": 3 * 12, "fourier": 2, "level_span": 3},
 }
-_HOLIDAY_TERMS = {
-    "bank_holiday": "Bank holiday",
-    "day_before_holiday": "Day before a bank holiday",
-    "day_after_holiday": "Day after a bank holiday",
-    "christmas_day": "Christmas Day (beyond a bank holiday)",
-    "boxing_day": "Boxing Day (beyond a bank holiday)",
-    "festive_week": "27-31 December",
-    "new_year": "1-2 January (beyond a bank holiday)",
-}
-_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 @register
@@ -49,7 +40,7 @@ class CountGLM(ForecastModel):
                    "weighting and a local level: the published best performer for ED arrivals.")
 
     def min_history(self, frequency: str) -> int:
-        return {"hourly": 2 * 168, "daily": 8 * 7, "weekly": 26, "monthly": 18}[frequency]
+        return {"hourly": 2 * 168, "daily": 8 * 7, "weekly": 26, "monthly": 13}[frequency]
 
     def fit(self, y: pd.Series, ctx: FitContext) -> "CountGLM":
         cfg = _SETTINGS[ctx.frequency]
@@ -146,7 +137,7 @@ class CountGLM(ForecastModel):
                 comps["hourly"] = pd.DataFrame({"hour": np.arange(24),
                                                 "effect_pct": 100 * (profile / profile.mean() - 1)})
                 dow = day_total
-            comps["weekly"] = pd.DataFrame({"day": _WEEKDAYS,
+            comps["weekly"] = pd.DataFrame({"day": WEEKDAYS,
                                             "effect_pct": 100 * (np.exp(dow - dow.mean()) - 1)})
         ref = pd.date_range("2025-01-01", "2025-12-31", freq="D")
         doy = (ref.day_of_year.to_numpy() - 1) / 365.25
@@ -156,7 +147,7 @@ class CountGLM(ForecastModel):
             annual += p.get(f"cos_{k}", 0.0) * np.cos(2 * np.pi * k * doy)
         if np.any(annual):
             comps["annual"] = pd.DataFrame({"date": ref, "effect_pct": 100 * (np.exp(annual - annual.mean()) - 1)})
-        hol = [(label, 100 * (np.exp(p[c]) - 1)) for c, label in _HOLIDAY_TERMS.items() if c in p]
+        hol = [(label, 100 * (np.exp(p[c]) - 1)) for c, label in HOLIDAY_TERMS.items() if c in p]
         if hol:
             comps["holidays"] = pd.DataFrame(hol, columns=["holiday", "effect_pct"])
         return comps

@@ -13,12 +13,11 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.seasonal import MSTL
 
 from . import register
-from .base import FitContext, ForecastModel, ModelFitError, enforce_quantile_order, future_index
+from .base import WEEKDAYS, FitContext, ForecastModel, ModelFitError, enforce_quantile_order, future_index
 from .ets import gap_free_history
 
 __all__ = ["MSTLModel"]
 
-_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 # Per period length: history used, seasonal periods with their STL seasonal windows (wide
 # windows = stable patterns, which backtested better), fewest gap-free periods accepted.
@@ -138,7 +137,7 @@ class MSTLModel(ForecastModel):
             days = tail[-168:].day_of_week
             weekly = pd.Series(self._cycles[168]).groupby(np.asarray(days)).mean().sort_index().to_numpy()
         if weekly is not None and len(weekly) == 7:
-            comps["weekly"] = pd.DataFrame({"day": _WEEKDAYS,
+            comps["weekly"] = pd.DataFrame({"day": WEEKDAYS,
                                             "effect_pct": 100 * (np.exp(weekly - weekly.mean()) - 1)})
         ref = None
         if self._annual_coef is not None:

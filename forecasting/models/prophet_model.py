@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..calendar import bank_holidays
 from . import register
-from .base import (FitContext, ForecastModel, ModelFitError, enforce_quantile_order, future_index,
+from .base import (WEEKDAYS, FitContext, ForecastModel, ModelFitError, enforce_quantile_order, future_index,
                    quantiles_from_samples)
 
 __all__ = ["ProphetModel", "holiday_frame"]
@@ -35,7 +35,6 @@ _HOLIDAY_YEARS_AHEAD = 3
 #: Most history used, in periods (older data only slows the fit).
 _WINDOW = {"hourly": 12 * 7 * 24, "daily": 6 * 366, "weekly": 8 * 52, "monthly": 10 * 12}
 _FESTIVE = "Festive period (24 Dec - 1 Jan)"
-_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 def holiday_frame(start, end, holidays) -> pd.DataFrame:
@@ -190,7 +189,7 @@ class ProphetModel(ForecastModel):
             ref = pd.date_range("2025-01-06", periods=7 * (24 if step == "h" else 1), freq=step)
             weekly = self._point(ref)["weekly"].to_numpy(dtype=float)
             per_day = pd.Series(weekly).groupby(ref.day_of_week).mean().to_numpy()
-            comps["weekly"] = pd.DataFrame({"day": _WEEKDAYS, "effect_pct": 100 * per_day / level})
+            comps["weekly"] = pd.DataFrame({"day": WEEKDAYS, "effect_pct": 100 * per_day / level})
         if "yearly" in m.seasonalities:
             if self._frequency in ("monthly", "weekly"):
                 ref = pd.date_range("2025-01-01", "2025-12-31",

@@ -1,0 +1,3 @@
+"""Capacity against forecast demand: beds, length of stay and ED workforce."""
+
+__all__ = []
