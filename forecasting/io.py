@@ -130,10 +130,10 @@ def _decode(data: bytes, report: ValidationReport) -> str | None:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
+        # a UTF-16 byte-order mark; if the rest is not UTF-16 after all, the checks below say so
+        text = data.decode("utf-16", errors="replace")
+        if "\ufffd" not in text:
+            return text
     if b"\x00" in data[:4096]:
         report.add(S.ERROR, "not_text", "The file is not a text CSV (it contains binary data).",
                    "Save it from Excel as 'CSV UTF-8 (Comma delimited)' or upload the .xlsx itself.")

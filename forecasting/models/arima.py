@@ -11,7 +11,7 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from . import register
-from .base import (HOLIDAY_TERMS, WEEKDAYS, FitContext, ForecastModel, ModelFitError, calendar_design,
+from .base import (HOLIDAY_TERMS, WEEKDAYS, FitContext, annual_curve, ForecastModel, ModelFitError, calendar_design,
                    enforce_quantile_order, future_index)
 
 __all__ = ["ArimaErrors"]
@@ -212,12 +212,7 @@ class ArimaErrors(ForecastModel):
             comps["weekly"] = pd.DataFrame({"day": WEEKDAYS,
                                             "effect_pct": 100 * (per_day / per_day.mean() - 1)})
         if self._fourier:
-            ref = pd.date_range("2025-01-01", "2025-12-31", freq="D")
-            doy = (ref.day_of_year.to_numpy() - 1) / 365.25
-            annual = np.zeros(len(ref))
-            for k in range(1, self._fourier + 1):
-                annual += p.get(f"sin_{k}", 0.0) * np.sin(2 * np.pi * k * doy)
-                annual += p.get(f"cos_{k}", 0.0) * np.cos(2 * np.pi * k * doy)
+            ref, annual = annual_curve(p, self._fourier)
             if np.any(annual):
                 rel = np.exp(annual)
                 comps["annual"] = pd.DataFrame({"date": ref, "effect_pct": 100 * (rel / rel.mean() - 1)})

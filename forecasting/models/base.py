@@ -16,7 +16,7 @@ from ..calendar import DEFAULT_HOLIDAYS, calendar_features
 __all__ = [
     "FitContext", "ForecastModel", "ModelFitError", "PERIOD_FREQ", "SEASON_LENGTH",
     "future_index", "quantiles_from_normal", "quantiles_from_samples", "recent_segment",
-    "calendar_design", "enforce_quantile_order", "HOLIDAY_TERMS", "WEEKDAYS",
+    "calendar_design", "enforce_quantile_order", "annual_curve", "HOLIDAY_TERMS", "WEEKDAYS",
 ]
 
 #: pandas frequency of each period length.
@@ -177,3 +177,17 @@ def calendar_design(index: pd.DatetimeIndex, frequency: str, holidays=DEFAULT_HO
     if frequency == "monthly":
         cols["log_days_in_month"] = np.log(idx.days_in_month.to_numpy(dtype=float))
     return pd.DataFrame(cols, index=idx)
+
+
+def annual_curve(params, fourier_order: int) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """The annual Fourier terms of fitted coefficients, on log scale, over a reference year.
+
+    ``params`` maps ``sin_k`` / ``cos_k`` (as built by :func:`calendar_design`) to coefficients.
+    """
+    ref = pd.date_range("2025-01-01", "2025-12-31", freq="D")
+    doy = (ref.day_of_year.to_numpy() - 1) / 365.25
+    curve = np.zeros(len(ref))
+    for k in range(1, fourier_order + 1):
+        curve += params.get(f"sin_{k}", 0.0) * np.sin(2 * np.pi * k * doy)
+        curve += params.get(f"cos_{k}", 0.0) * np.cos(2 * np.pi * k * doy)
+    return ref, curve

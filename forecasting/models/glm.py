@@ -12,7 +12,7 @@ from scipy import stats
 
 from . import register
 from .base import (HOLIDAY_TERMS, SEASON_LENGTH, WEEKDAYS, FitContext, ForecastModel,
-                   ModelFitError, calendar_design,
+                   ModelFitError, annual_curve, calendar_design,
                    enforce_quantile_order, future_index)
 
 __all__ = ["CountGLM"]
@@ -139,12 +139,7 @@ class CountGLM(ForecastModel):
                 dow = day_total
             comps["weekly"] = pd.DataFrame({"day": WEEKDAYS,
                                             "effect_pct": 100 * (np.exp(dow - dow.mean()) - 1)})
-        ref = pd.date_range("2025-01-01", "2025-12-31", freq="D")
-        doy = (ref.day_of_year.to_numpy() - 1) / 365.25
-        annual = np.zeros(len(ref))
-        for k in range(1, self._fourier + 1):
-            annual += p.get(f"sin_{k}", 0.0) * np.sin(2 * np.pi * k * doy)
-            annual += p.get(f"cos_{k}", 0.0) * np.cos(2 * np.pi * k * doy)
+        ref, annual = annual_curve(p, self._fourier)
         if np.any(annual):
             comps["annual"] = pd.DataFrame({"date": ref, "effect_pct": 100 * (np.exp(annual - annual.mean()) - 1)})
         hol = [(label, 100 * (np.exp(p[c]) - 1)) for c, label in HOLIDAY_TERMS.items() if c in p]
