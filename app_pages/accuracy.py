@@ -4,13 +4,10 @@ import streamlit as st
 
 from forecasting.schema import METRIC_LABELS
 from ui import forecasting as fui
-from ui.data import active_dataset
+from ui.data import require_dataset
 
 st.title("Accuracy")
-ds = active_dataset()
-if ds is None:
-    st.warning("No usable data is loaded. Open the **Data** page to choose the sample or upload a file.")
-    st.stop()
+ds = require_dataset()
 
 frame = ds.frame
 frequency = fui.data_frequency(frame)

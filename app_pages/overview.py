@@ -5,13 +5,10 @@ import streamlit as st
 
 from forecasting.schema import ATTENDANCES, METRIC_LABELS, STOCK_METRICS, TRUST_TOTAL
 from ui import cache
-from ui.data import active_dataset
+from ui.data import require_dataset
 
 st.title("Overview")
-ds = active_dataset()
-if ds is None:
-    st.warning("No usable data is loaded. Open the **Data** page to choose the sample or upload a file.")
-    st.stop()
+ds = require_dataset()
 
 st.caption(f"{ds.label} · data through {ds.data_through:%A %d %B %Y}")
 coverage, headlines, headline_table = cache.overview_tables(ds.frame)

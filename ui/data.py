@@ -12,7 +12,7 @@ from forecasting.io import LoadResult
 
 from . import cache
 
-__all__ = ["SOURCES", "Dataset", "Upload", "active_dataset", "read_upload", "use_sample",
+__all__ = ["SOURCES", "Dataset", "Upload", "active_dataset", "require_dataset", "read_upload", "use_sample",
            "use_upload", "current_source"]
 
 #: Source choices offered on the Data page, in order.
@@ -87,3 +87,12 @@ def active_dataset() -> Dataset | None:
     if result.frame.empty:
         return None
     return Dataset(result.frame, f"Upload: {state['name']}", "upload", result)
+
+
+def require_dataset() -> Dataset:
+    """The active data, or a pointer to the Data page and a stop when nothing usable is loaded."""
+    ds = active_dataset()
+    if ds is None:
+        st.warning("No usable data is loaded. Open the **Data** page to choose the sample or upload a file.")
+        st.stop()
+    return ds

@@ -121,6 +121,13 @@ def _census_probs(elapsed: np.ndarray, los: LengthOfStay, horizon: int) -> np.nd
 
 
 # ---------------------------------------------------------------- analytic path
+def _from_start(dates, mu, var_a, start):
+    """The first day of the horizon, and the admission days (with their moments) from it on."""
+    first = dates[0] if start is None else pd.Timestamp(start)
+    keep = dates >= first
+    return first, dates[keep], mu[keep], var_a[keep]
+
+
 def bed_occupancy(admissions: pd.DataFrame, length_of_stay, *, census: pd.DataFrame | None = None,
                   quantiles=DEFAULT_QUANTILES, start=None, bed_base: pd.DataFrame | None = None,
                   scenario: str = "baseline") -> pd.DataFrame:
@@ -165,9 +172,7 @@ def bed_occupancy(admissions: pd.DataFrame, length_of_stay, *, census: pd.DataFr
     parts = []
     for site, (dates, mu, var_a) in _admission_moments(admissions).items():
         los = _los_for(length_of_stay, site)
-        first = dates[0] if start is None else pd.Timestamp(start)
-        keep = dates >= first
-        dates, mu, var_a = dates[keep], mu[keep], var_a[keep]
+        first, dates, mu, var_a = _from_start(dates, mu, var_a, start)
         h = len(dates)
         s = np.concatenate([los.survival, np.zeros(max(0, h - len(los.survival)))])[:h]
         mean = np.convolve(mu, s)[:h]
@@ -369,9 +374,7 @@ def simulate_occupancy(admissions: pd.DataFrame, length_of_stay, *, census: pd.D
     parts = []
     for site, (dates, mu, var_a) in _admission_moments(admissions).items():
         los = _los_for(length_of_stay, site)
-        first = dates[0] if start is None else pd.Timestamp(start)
-        keep = dates >= first
-        dates, mu, var_a = dates[keep], mu[keep], var_a[keep]
+        first, dates, mu, var_a = _from_start(dates, mu, var_a, start)
         h = len(dates)
         pmf = los.pmf
         stays = np.arange(len(pmf))  # last entry is the tail beyond max_days: long enough for us
