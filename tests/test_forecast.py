@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -127,6 +128,45 @@ def test_monthly_nhse_returns(root):
     check_contract(fc, 12, 1)
     assert fc["date"].iloc[0] == pd.Timestamp("2019-04-01")
     assert 8_000 < fc["mean"].mean() < 13_000
+
+
+def rwp_monthly(root, months=36):
+    ae = pd.read_csv(root / "sample_data" / "nhse" / "ae_monthly_rwp_peers.csv", parse_dates=["period"])
+    rwp = ae[(ae.org_code == "RWP") & (ae.type.astype(str) == "1")].sort_values("period").iloc[:months]
+    return pd.DataFrame({"site": "RWP", "metric": "attendances_type1", "date": rwp.period.to_numpy(),
+                         "value": rwp.attendances.to_numpy()})
+
+
+def test_monthly_intervals_widen_with_the_horizon(root):
+    # two years of months: the backtest can check 6 months ahead, not 12, so beyond the first
+    # step the 80 % interval must grow at least like the square root of the steps ahead
+    fc = forecast(rwp_monthly(root, 24), 12)
+    width = (fc["p90"] - fc["p10"]).to_numpy()
+    assert np.all(width[1:] >= width[0] * np.sqrt(np.arange(2, 13)) * (1 - 1e-9))
+    assert "square root" in fc.attrs["selection"]["reason"].iloc[0]
+
+
+def test_growth_shape_is_monthly_only():
+    fmod = sys.modules["forecasting.forecast"]
+    flat = pd.DataFrame({0.1: np.full(12, 90.0), 0.5: np.full(12, 100.0), 0.9: np.full(12, 110.0)})
+    assert np.allclose(fmod._growth(flat, "monthly"), np.sqrt(np.arange(1, 13)))
+    assert np.allclose(fmod._growth(flat, "daily"), 1.0)
+    growing = flat.copy()
+    growing[0.9], growing[0.1] = 100 + 10 * np.arange(1, 13) ** 0.7, 100 - 10 * np.arange(1, 13) ** 0.7
+    assert np.allclose(fmod._growth(growing, "monthly"), 1.0)  # already widening faster
+
+
+def test_auto_backtest_uses_only_data_before_each_cutoff(root):
+    # model choice, calibration and level-shift checks at an origin must not see what follows it
+    hist = rwp_monthly(root, 36)
+    changed = hist.copy()
+    changed.loc[changed.index[-12:], "value"] *= 1.5
+    a = backtest(hist, 12, models=["auto"], n_origins=1, step=12)
+    b = backtest(changed, 12, models=["auto"], n_origins=1, step=12)
+    assert (a["cutoff"] == pd.Timestamp("2018-03-01")).all()
+    pd.testing.assert_frame_equal(a.drop(columns=["actual"]), b.drop(columns=["actual"]))
+    direct = forecast(hist[hist.date <= "2018-03-01"], 12)
+    assert np.allclose(direct["p90"].to_numpy(), a["p90"].to_numpy())
 
 
 def test_exclusion_keeps_the_covid_collapse_out(sample):
