@@ -215,7 +215,8 @@ def standard_notes(*, synthetic: bool = False, nhse_data: bool = True, data_thro
         ("Forecast", "mean is the expected value; pN columns are quantiles: N % of outcomes are "
                      "expected to fall below pN (p10 to p90 is the 80 % prediction range)."),
         ("Dates", "Each date is the start of its period (day, week or month)."),
-        ("Attendances", "All A&E attendances at the site (types 1-3) unless the metric says a type."),
+        ("Attendances", "All A&E attendances at the site (types 1-3) unless the metric names "
+                        "a type."),
         ("Emergency admissions", "Emergency admissions via A&E."),
         ("Occupied beds", "General and acute beds occupied at the midnight census."),
         ("Length of stay", "Days from admission to discharge; same-day stays count as zero."),
@@ -250,16 +251,14 @@ def _sheet_names(names) -> list[str]:
 
 def _cell_value(value):
     """A Python value openpyxl writes as-is (no numpy scalars, no NaN, no time zones)."""
-    if value is None or value is pd.NaT:
-        return None
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return None  # None, NaN, NaT and pd.NA all become an empty cell
     if isinstance(value, pd.Timestamp):
         return (value.tz_localize(None) if value.tzinfo else value).to_pydatetime()
     if isinstance(value, (np.datetime64,)):
         return _cell_value(pd.Timestamp(value))
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and np.isnan(value):
-        return None
     if isinstance(value, (pd.Timedelta, dt.timedelta)):
         return str(value)
     return value

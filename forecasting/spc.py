@@ -21,6 +21,7 @@ The icons are drawn here, as small SVG strings (letters as stroked paths, so the
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -156,7 +157,8 @@ def _baseline_window(baseline) -> tuple[pd.Timestamp | None, pd.Timestamp | None
     try:
         start, end = baseline
     except (TypeError, ValueError):
-        raise SPCError("baseline must be a (start, end) pair of dates; either may be None.") from None
+        raise SPCError("baseline must be a (start, end) pair of dates; either may be "
+                       "None.") from None
     start = None if start is None else pd.Timestamp(start)
     end = None if end is None else pd.Timestamp(end)
     if start is not None and end is not None and start > end:
@@ -351,6 +353,8 @@ def xmr(data, *, baseline=None, rebase_at: Iterable = (), direction="higher", ta
     """
     frame = _as_long(data)
     start, end = _baseline_window(baseline)
+    if isinstance(rebase_at, (str, dt.date, np.datetime64)):
+        rebase_at = [rebase_at]  # one date given on its own
     rebase = sorted(pd.Timestamp(d) for d in rebase_at)
     rows, summaries = [], []
     for (site, metric), group in frame.groupby(["site", "metric"], sort=False):

@@ -209,6 +209,17 @@ def test_xlsx_times_and_time_zones():
     assert ws["A2"].number_format == "yyyy-mm-dd hh:mm"
 
 
+def test_xlsx_nullable_and_string_missing_values_are_empty_cells():
+    frame = pd.DataFrame({"n": pd.array([1, None], dtype="Int64"),
+                          "s": pd.array(["=x", None], dtype="string"),
+                          "b": [True, False]})
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"m": frame})))["m"]
+    assert [ws["A2"].value, ws["A3"].value] == [1, None]
+    assert [ws["B2"].value, ws["B3"].value] == ["'=x", None]
+    assert [ws["C2"].value, ws["C3"].value] == [True, False]
+    assert export.neutralise_frame(frame)["n"].dtype == "Int64"
+
+
 def test_xlsx_rejects_non_tables():
     with pytest.raises(ExportError, match="not a table"):
         xlsx_bytes({"x": [1, 2]})

@@ -250,6 +250,12 @@ def test_rebase_gives_each_period_its_own_limits():
     assert _flagged(unrebased, "run_above") == list(range(10, 20))
 
 
+def test_single_rebase_date_as_text():
+    series = _series(BASE + [21.0, 19.0] * 5)
+    result = xmr(series, rebase_at="2025-01-11")
+    assert result.points["period"].tolist() == [0] * 10 + [1] * 10
+
+
 def test_rebase_date_between_points_and_runs_do_not_cross_it():
     # period 0 (mean 10.67) ends with 4 points above its mean; period 1 (mean 20) starts with 3
     # above its own: 7 in a row only if a run could cross the rebase date
