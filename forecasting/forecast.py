@@ -87,10 +87,18 @@ def _fit_predict(name: str, y: pd.Series, ctx: FitContext, horizon: int,
     if observed < model.min_history(ctx.frequency):
         raise ModelFitError(f"{model.label} needs {model.min_history(ctx.frequency)} periods of "
                             f"history; there are {observed}.")
-    frame = model.fit(y, ctx).predict(horizon, quantiles)
+    fitted = model.fit(y, ctx)
+    frame = fitted.predict(horizon, quantiles)
     if not np.isfinite(frame.to_numpy(dtype=float)).all():
         raise ModelFitError(f"{model.label} produced missing or infinite values.")
+    frame.attrs["level_note"] = getattr(fitted, "level_note", None)  # see models.base.level_shift
     return frame
+
+
+def _level_notes(frames) -> str:
+    """The level shifts the fitted models adjusted for, once each, as a sentence or ''."""
+    notes = dict.fromkeys(f.attrs.get("level_note") for f in frames)
+    return " ".join(n for n in notes if n)
 
 
 def _fit_with_fallback(name: str, y, ctx, horizon, quantiles) -> tuple[pd.DataFrame, str, list[str]]:
@@ -297,6 +305,8 @@ def _forecast_auto(y, ctx, horizon, quantiles) -> SeriesForecast:
                    "backtest, averaged in because combinations of different models are usually "
                    "more accurate than any one.")
     name = "+".join(members + joined)
+    if _level_notes(frames):
+        reason += " " + _level_notes(frames)
     factors = s * _growth(frame, ctx.frequency)
     if factors[-1] > s + 1e-9:
         reason += (" Interval width grows with the square root of the steps ahead, as a drifting "
@@ -312,6 +322,8 @@ def _forecast_series(task: dict) -> SeriesForecast:
         frame, used, notes = _fit_with_fallback(task["model"], y, ctx, horizon, quantiles)
         reason = f"{REGISTRY[used].label}, as asked." if used == task["model"] else (
             f"{REGISTRY[task['model']].label} could not be fitted, so {REGISTRY[used].label} was used.")
+        if _level_notes([frame]):
+            reason += " " + _level_notes([frame])
         result = SeriesForecast(frame, used, reason, notes=notes)
         if task["calibrate"]:
             bt_h, n_origins, step = _AUTO_BACKTEST[ctx.frequency]

@@ -12,7 +12,7 @@ from threadpoolctl import threadpool_limits
 
 from . import register
 from .base import (HOLIDAY_TERMS, WEEKDAYS, FitContext, annual_curve, ForecastModel, ModelFitError, calendar_design,
-                   enforce_quantile_order, future_index)
+                   enforce_quantile_order, future_index, remove_level_shift)
 
 __all__ = ["ArimaErrors"]
 
@@ -118,6 +118,7 @@ class ArimaErrors(ForecastModel):
             raise ModelFitError(f"Regression with ARIMA errors needs at least {need} periods of "
                                 f"history; this series has {len(valid)}.")
         y = y.iloc[valid[0]:]  # leading gaps carry no information
+        y, self.level_note = remove_level_shift(y, ctx.frequency)  # monthly only
         values = y.to_numpy(dtype=float)
         if np.nanmin(values) < 0:
             raise ModelFitError("Regression with ARIMA errors needs counts of zero or more.")

@@ -12,7 +12,7 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from . import register
 from .base import (WEEKDAYS, SEASON_LENGTH, FitContext, ForecastModel, ModelFitError, enforce_quantile_order,
-                   future_index, recent_segment)
+                   future_index, recent_segment, remove_level_shift)
 
 __all__ = ["ETS", "fill_short_gaps", "gap_free_history"]
 
@@ -128,6 +128,7 @@ class ETS(ForecastModel):
     def fit(self, y: pd.Series, ctx: FitContext) -> "ETS":
         cfg = _SETTINGS[ctx.frequency]
         seg, skip = gap_free_history(y, ctx.frequency, cfg["window"], cfg["min"], self.label)
+        seg, self.level_note = remove_level_shift(seg, ctx.frequency)  # monthly only
         index = pd.DatetimeIndex(seg.index)
         values = seg.to_numpy(dtype=float)
         days = index.days_in_month.to_numpy(dtype=float) if ctx.frequency == "monthly" else None

@@ -13,7 +13,7 @@ from scipy import stats
 from . import register
 from .base import (HOLIDAY_TERMS, SEASON_LENGTH, WEEKDAYS, FitContext, ForecastModel,
                    ModelFitError, annual_curve, calendar_design,
-                   enforce_quantile_order, future_index)
+                   enforce_quantile_order, future_index, remove_level_shift)
 
 __all__ = ["CountGLM"]
 
@@ -45,6 +45,7 @@ class CountGLM(ForecastModel):
     def fit(self, y: pd.Series, ctx: FitContext) -> "CountGLM":
         cfg = _SETTINGS[ctx.frequency]
         y = y.iloc[-cfg["window"]:]
+        y, self.level_note = remove_level_shift(y, ctx.frequency)  # monthly only
         X = calendar_design(y.index, ctx.frequency, ctx.holidays, fourier_order=cfg["fourier"],
                             origin=y.index[-1])
         offset = None
