@@ -155,11 +155,6 @@ _EXCLUDED_FILL = NHS_COLOURS["pale_grey"]
 _HOLIDAY_COLOUR = NHS_COLOURS["orange"]
 
 
-def _title(title: str, subtitle: str | list[str] = "") -> alt.Title:
-    # Altair 6 rejects subtitle=None, so leave it out when there is none
-    return alt.Title(title, subtitle=subtitle) if subtitle else alt.Title(title)
-
-
 def _key_scale(keys) -> alt.Scale:
     """One colour scale shared by every layer, so the chart has a single legend."""
     colours = {**_LINE_COLOURS, **BAND_COLOURS}
@@ -405,3 +400,135 @@ def coverage_chart(metrics: pd.DataFrame, *, title: str, subtitle: str | list[st
     # a step per model row: a fixed total height would be squeezed by the title in Streamlit
     return (alt.layer(rules, notes, points, title=heading)
             .properties(width=width, height=height if height is not None else alt.Step(40)))
+
+
+# --------------------------------------------------------------------------- capacity charts
+__all__ += ["occupancy_chart", "staffing_heatmap_chart", "scenario_occupancy_chart"]
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+#: Bed lines: label -> (colour, dash); each has its own dash so colour is never the only cue.
+_BED_LINES = {
+    "Core beds": (NHS_COLOURS["black"], [1, 0]),
+    "Core + escalation beds": (NHS_COLOURS["dark_grey"], [8, 4]),
+    "Planning ceiling": (NHS_COLOURS["orange"], [3, 3]),
+}
+
+
+def occupancy_chart(occupancy: pd.DataFrame, *, history: pd.DataFrame | None = None, title: str,
+                    subtitle: str | list[str] = "", target: float = 0.92,
+                    width: int | str = "container", height: int = 340) -> alt.LayerChart:
+    """Occupied beds ahead (mean inside its 50, 80 and 95 % ranges) against the bed base.
+
+    Parameters
+    ----------
+    occupancy : DataFrame
+        One site of :func:`forecasting.capacity.beds.bed_occupancy` merged with the bed base:
+        ``date, mean, p2.5, p10, p25, p75, p90, p97.5, core_beds, escalation_beds``.
+    history : DataFrame, optional
+        ``date, value``: recent midnight census actuals, drawn before the forecast.
+    target : float
+        Planning ceiling as a share of core beds (0.92 = 92 %), drawn as a dotted line.
+    """
+    bands = [b for b in _BANDS if {b[1], b[2]} <= set(occupancy.columns)]
+    safe = {c: c.replace(".", "_") for b in bands for c in b[1:]}
+    data = occupancy[["date", "mean", "core_beds", "escalation_beds"] + list(safe)].rename(columns=safe)
+    keys = ([_ACTUAL] if history is not None and not history.empty else []) + [_FORECAST]
+    keys += [b[0] for b in bands]
+    colour = alt.Color("key:N", title=None, scale=_key_scale(keys),
+                       legend=alt.Legend(orient="bottom", symbolType="square"))
+    x = alt.X("date:T", axis=_date_axis("daily"))
+    y_title = "Occupied beds (midnight census)"
+    layers = []
+    for name, lo, hi in bands:
+        layers.append(alt.Chart(data).mark_area(opacity=1).transform_calculate(key=f"'{name}'")
+                      .encode(x=x, y=alt.Y(f"{safe[lo]}:Q", title=y_title, scale=alt.Scale(zero=False)),
+                              y2=alt.Y2(f"{safe[hi]}:Q"), color=colour))
+    if history is not None and not history.empty:
+        layers.append(alt.Chart(history[["date", "value"]]).mark_line(strokeWidth=1.5)
+                      .transform_calculate(key=f"'{_ACTUAL}'")
+                      .encode(x=x, y=alt.Y("value:Q", title=y_title), color=colour,
+                              tooltip=[alt.Tooltip("date:T", title="Date", format="%a %d %b %Y"),
+                                       alt.Tooltip("value:Q", title="Occupied (actual)", format=",.0f")]))
+    tips = [alt.Tooltip("date:T", title="Date", format="%a %d %b %Y"),
+            alt.Tooltip("mean:Q", title="Expected occupied", format=",.0f")]
+    tips += [alt.Tooltip(f"{safe[c]}:Q", title=f"{name} {end}", format=",.0f")
+             for name, lo, hi in reversed(bands) for c, end in ((lo, "from"), (hi, "to"))]
+    tips += [alt.Tooltip("core_beds:Q", title="Core beds", format=",.0f"),
+             alt.Tooltip("escalation_beds:Q", title="Escalation beds", format=",.0f")]
+    layers.append(alt.Chart(data).mark_line(strokeWidth=2).transform_calculate(key=f"'{_FORECAST}'")
+                  .encode(x=x, y=alt.Y("mean:Q", title=y_title), color=colour, tooltip=tips))
+    lines = pd.concat([
+        pd.DataFrame({"date": data["date"], "beds": data["core_beds"], "line": "Core beds"}),
+        pd.DataFrame({"date": data["date"], "beds": data["core_beds"] + data["escalation_beds"],
+                      "line": "Core + escalation beds"}),
+        pd.DataFrame({"date": data["date"], "beds": data["core_beds"] * target,
+                      "line": "Planning ceiling"}),
+    ], ignore_index=True)
+    names = list(_BED_LINES)
+    ceiling = f"{target * 100:g}% of core beds"
+    lines["line"] = lines["line"].replace({"Planning ceiling": ceiling})
+    names[2] = ceiling
+    layers.append(alt.Chart(lines).mark_line(strokeWidth=1.8, interpolate="step-after").encode(
+        x=x, y=alt.Y("beds:Q", title=y_title),
+        strokeDash=alt.StrokeDash("line:N", title=None, scale=alt.Scale(
+            domain=names, range=[v[1] for v in _BED_LINES.values()]), legend=alt.Legend(orient="bottom")),
+        color=alt.value(NHS_COLOURS["black"]),
+        detail="line:N",
+        tooltip=[alt.Tooltip("line:N", title="Line"), alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
+                 alt.Tooltip("beds:Q", title="Beds", format=",.0f")]))
+    layers.append(alt.Chart(data).mark_point(opacity=0, size=60, filled=True)
+                  .encode(x=x, y="mean:Q", tooltip=tips))
+    return (alt.layer(*layers, title=_title(title, subtitle))
+            .properties(width=width, height=height))
+
+
+def staffing_heatmap_chart(heat: pd.DataFrame, *, title: str, subtitle: str | list[str] = "",
+                           value: str = "gap", top: float | None = None, width: int | str = "container",
+                           row_height: int = 28) -> alt.LayerChart:
+    """Hour x weekday grid of staff short (orange) or spare (blue) for one site and role.
+
+    ``heat`` is :func:`forecasting.capacity.workforce.gap_heatmap` output for one site and role
+    (``weekday, hour, required, rostered, gap``). Each cell also prints its gap, so the chart
+    reads without colour. ``top`` fixes the colour scale (e.g. the same for every role).
+    """
+    data = heat.assign(weekday=heat["weekday"].astype(str),
+                       label=heat[value].round(0).astype(int).map(lambda v: f"{v:+d}" if v else "0"))
+    top = top or max(1.0, float(data[value].abs().max()))
+    colour = alt.Color(f"{value}:Q", title="Staff short (+) or spare (-), average",
+                       scale=alt.Scale(domain=[-top, 0, top], interpolate="rgb",
+                                       range=[NHS_COLOURS["blue"], "#FFFFFF", NHS_COLOURS["orange"]]),
+                       legend=alt.Legend(orient="bottom", gradientLength=240, titleLimit=400))
+    base = alt.Chart(data).encode(
+        x=alt.X("hour:O", title="Hour of day (shift hour starting)", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("weekday:N", sort=list(_WEEKDAYS), title=None,
+                axis=alt.Axis(labelExpr="slice(datum.label, 0, 3)")))
+    cells = base.mark_rect(stroke="#FFFFFF", strokeWidth=0.5).encode(
+        color=colour,
+        tooltip=[alt.Tooltip("weekday:N", title="Day"), alt.Tooltip("hour:O", title="Hour"),
+                 alt.Tooltip("required:Q", title="Required (average)", format=".1f"),
+                 alt.Tooltip("rostered:Q", title="Rostered", format=".0f"),
+                 alt.Tooltip("gap:Q", title="Short (+) / spare (-)", format="+.1f")])
+    text = base.mark_text(fontSize=10, color=NHS_COLOURS["black"]).encode(text="label:N")
+    # a step per weekday row: a fixed height is squeezed when Streamlit stretches the width
+    return (alt.layer(cells, text, title=_title(title, subtitle))
+            .properties(width=width, height=alt.Step(row_height)))
+
+
+def scenario_occupancy_chart(frame: pd.DataFrame, *, title: str, subtitle: str | list[str] = "",
+                             width: int | str = "container", height: int = 320) -> alt.Chart:
+    """Expected occupied beds per scenario over time; baseline solid, others dashed."""
+    names = list(dict.fromkeys(frame["scenario"]))
+    dashes = [[1, 0], [8, 4], [3, 3], [10, 3, 2, 3], [2, 2]]
+    colours = [NHS_COLOURS["black"]] + SITE_PALETTE
+    return (alt.Chart(frame[["scenario", "date", "mean"]], title=_title(title, subtitle))
+            .mark_line(strokeWidth=2)
+            .encode(x=alt.X("date:T", axis=_date_axis("daily")),
+                    y=alt.Y("mean:Q", title="Expected occupied beds", scale=alt.Scale(zero=False)),
+                    color=alt.Color("scenario:N", title=None, scale=alt.Scale(
+                        domain=names, range=colours[:len(names)]), legend=alt.Legend(orient="bottom")),
+                    strokeDash=alt.StrokeDash("scenario:N", title=None, scale=alt.Scale(
+                        domain=names, range=dashes[:len(names)])),
+                    tooltip=[alt.Tooltip("scenario:N", title="Scenario"),
+                             alt.Tooltip("date:T", title="Date", format="%a %d %b %Y"),
+                             alt.Tooltip("mean:Q", title="Expected occupied beds", format=",.0f")])
+            .properties(width=width, height=height))

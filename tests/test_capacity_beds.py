@@ -12,8 +12,8 @@ from scipy import stats
 
 from forecasting import load_sample
 from forecasting.capacity.beds import (
-    DEFAULT_QUANTILES, BedBaseError, OpelBands, bed_base_by_date, bed_occupancy, census_from_spells,
-    compare_with_bed_base, days_at_risk, simulate_occupancy,
+    DEFAULT_QUANTILES, BedBaseError, OpelBands, bed_base_by_date, bed_occupancy, census_from_counts,
+    census_from_spells, combine_sites, compare_with_bed_base, days_at_risk, simulate_occupancy,
 )
 from forecasting.capacity.los import LengthOfStay, SpellsError, kaplan_meier, read_spells
 
@@ -230,3 +230,35 @@ def test_simulation_is_reproducible_and_handles_actuals():
     pd.testing.assert_frame_equal(one, two)
     exact = bed_occupancy(acts, los)
     assert one["mean"].iloc[-1] == pytest.approx(exact["mean"].iloc[-1], rel=0.05)
+
+
+# ---------------------------------------------------------------- census by hand and the trust total
+def test_census_from_counts_starts_in_steady_state():
+    """With admissions at n / mean stay a day, a hand-entered census of n stays at n (Little's law)."""
+    los = LengthOfStay.from_summary(8.0, 18.0)
+    census = census_from_counts({"A": 400, "B": 0}, los, "2025-10-31")
+    assert len(census) == 400 and set(census["site"]) == {"A"}
+    assert (census["admission_date"] <= EXTRACT).all()
+    assert census.equals(census_from_counts({"A": 400, "B": 0}, los, "2025-10-31"))  # deterministic
+    occ = bed_occupancy(_actuals({"A": np.full(120, 400 / los.mean)}), los, census=census)
+    assert occ["mean"].to_numpy() == pytest.approx(np.full(120, 400.0), rel=0.01)
+    # no admissions: the entered patients leave and the census decays to zero
+    empty = bed_occupancy(_actuals({"A": np.zeros(200)}), los, census=census)["mean"].to_numpy()
+    assert empty[0] < 400 and (np.diff(empty) <= 1e-9).all() and empty[-1] < 1
+    with pytest.raises(ValueError, match="whole number"):
+        census_from_counts({"A": -3}, los, "2025-10-31")
+
+
+def test_combine_sites_adds_means_beds_and_variances():
+    los = LengthOfStay.from_summary(7.0, 15.0)
+    occ = bed_occupancy(_forecast({"A": np.full(30, 40.0), "B": np.full(30, 25.0)}), los)
+    occ["core_beds"], occ["escalation_beds"] = np.where(occ["site"] == "A", 300, 200), 10
+    trust = combine_sites(occ, "Trust")
+    a, b = (occ[occ["site"] == s].reset_index(drop=True) for s in ("A", "B"))
+    assert list(trust.columns) == list(occ.columns)
+    assert (trust["site"] == "Trust").all()
+    assert trust["mean"].to_numpy() == pytest.approx((a["mean"] + b["mean"]).to_numpy())
+    assert trust["sd"].to_numpy() == pytest.approx(np.hypot(a["sd"], b["sd"]).to_numpy())
+    assert (trust["core_beds"] == 500).all() and (trust["escalation_beds"] == 20).all()
+    qs = [c for c in trust.columns if c.startswith("p") and c[1:].replace(".", "").isdigit()]
+    assert (np.diff(trust[qs].to_numpy(), axis=1) >= 0).all()

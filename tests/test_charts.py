@@ -158,3 +158,55 @@ def test_coverage_chart_shows_both_ranges_against_their_targets():
     # colour and shape both tell the ranges apart; blue and orange, never red and green
     assert points["encoding"]["shape"]["field"] == "range"
     assert points["encoding"]["color"]["scale"]["range"] == [NHS_COLOURS["blue"], NHS_COLOURS["orange"]]
+
+
+# --------------------------------------------------------------------------- capacity charts
+def _occupancy(days=20):
+    dates = pd.date_range("2025-11-01", periods=days)
+    mean = np.linspace(480, 520, days)
+    frame = pd.DataFrame({"date": dates, "mean": mean, "core_beds": 516, "escalation_beds": 34})
+    for q, z in (("p2.5", -1.96), ("p10", -1.28), ("p25", -0.67), ("p75", 0.67), ("p90", 1.28), ("p97.5", 1.96)):
+        frame[q] = mean + z * 15
+    return frame
+
+
+def test_occupancy_chart_draws_bands_mean_and_three_bed_lines():
+    hist = pd.DataFrame({"date": pd.date_range("2025-10-01", periods=31), "value": 470.0})
+    spec = charts.occupancy_chart(_occupancy(), history=hist, title="Beds", subtitle="sub",
+                                  target=0.9).to_dict()
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
+    assert marks.count("area") == 3 and marks.count("line") == 3
+    lines = next(layer for layer in spec["layer"] if "strokeDash" in layer["encoding"])
+    assert lines["encoding"]["strokeDash"]["scale"]["domain"] == ["Core beds", "Core + escalation beds",
+                                                                   "90% of core beds"]
+    # each bed line has its own dash, so it reads without colour
+    dashes = lines["encoding"]["strokeDash"]["scale"]["range"]
+    assert len({tuple(d) for d in dashes}) == 3
+    data = spec["datasets"][lines["data"]["name"]]
+    ceiling = {round(r["beds"], 1) for r in data if r["line"] == "90% of core beds"}
+    assert ceiling == {464.4}
+    assert spec["title"]["text"] == "Beds"
+
+
+def test_staffing_heatmap_prints_each_gap_and_centres_colour_on_zero():
+    heat = pd.DataFrame([{"role": "nurses", "weekday": d, "hour": h, "required": 3.0, "rostered": 2.0,
+                          "gap": 1.0 if h < 12 else -2.0}
+                         for d in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+                         for h in range(24)])
+    spec = charts.staffing_heatmap_chart(heat, title="Gaps").to_dict()
+    rect, text = spec["layer"]
+    scale = rect["encoding"]["color"]["scale"]
+    assert scale["domain"] == [-2.0, 0, 2.0] and scale["range"][1] == "#FFFFFF"
+    assert text["encoding"]["text"]["field"] == "label"
+    labels = {r["label"] for r in spec["datasets"][spec["data"]["name"]]}
+    assert labels == {"+1", "-2"}
+    assert rect["encoding"]["y"]["sort"][0] == "Monday"
+
+
+def test_scenario_chart_keeps_baseline_first_and_solid():
+    frame = pd.concat([pd.DataFrame({"scenario": n, "date": pd.date_range("2025-11-01", periods=5), "mean": m})
+                       for n, m in (("Baseline", 800.0), ("SDEC", 760.0))])
+    spec = charts.scenario_occupancy_chart(frame, title="t").to_dict()
+    enc = spec["encoding"]
+    assert enc["color"]["scale"]["domain"] == ["Baseline", "SDEC"]
+    assert enc["strokeDash"]["scale"]["range"][0] == [1, 0]

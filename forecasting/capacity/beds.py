@@ -12,8 +12,8 @@ from scipy import stats
 from forecasting.capacity.los import LengthOfStay, read_spells
 
 __all__ = ["APPROXIMATION", "DEFAULT_QUANTILES", "BedBaseError", "OpelBands", "bed_occupancy",
-           "bed_base_by_date", "census_from_spells", "compare_with_bed_base", "days_at_risk",
-           "simulate_occupancy"]
+           "bed_base_by_date", "census_from_counts", "census_from_spells", "combine_sites",
+           "compare_with_bed_base", "days_at_risk", "simulate_occupancy"]
 
 DEFAULT_QUANTILES = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
 APPROXIMATION = "normal, moment-matched (admissions forecast variance + binomial departures)"
@@ -337,6 +337,69 @@ def census_from_spells(spells, on_date) -> pd.DataFrame:
     d = pd.Timestamp(on_date).normalize()
     inside = (frame["admission_date"] <= d) & ((frame["discharge_date"] > d) | frame["discharge_date"].isna())
     return frame.loc[inside].reset_index(drop=True)
+
+
+def census_from_counts(counts: dict, length_of_stay, on_date) -> pd.DataFrame:
+    """A census of ``counts[site]`` inpatients when only the number in each bed is known.
+
+    Without admission dates, each patient's days already in hospital are spread as in a
+    steady state: in an infinite-server queue with stays S, the share of current patients
+    who have been in for e days is S(e) / sum S. Patients are placed at evenly spaced points of
+    that distribution (deterministic, so the same counts always give the same forecast).
+
+    Parameters
+    ----------
+    counts : dict of site -> int
+        Patients in a bed at the midnight census of ``on_date``.
+    length_of_stay : LengthOfStay or dict of site -> LengthOfStay
+    on_date : date-like
+        The census date (the day before the forecast starts).
+
+    Returns
+    -------
+    DataFrame
+        ``site, admission_date``: one row per patient, as :func:`census_from_spells` gives.
+    """
+    day = pd.Timestamp(on_date).normalize()
+    rows = []
+    for site, n in counts.items():
+        if n is None or not np.isfinite(n) or n < 0 or n != int(n):
+            raise ValueError(f"The number of inpatients at {site} must be a whole number 0 or more, "
+                             f"not {n!r}.")
+        n = int(n)
+        if n == 0:
+            continue
+        s = _los_for(length_of_stay, site).survival
+        weights = np.cumsum(s) / s.sum()
+        elapsed = np.searchsorted(weights, (np.arange(n) + 0.5) / n)
+        rows.append(pd.DataFrame({"site": site, "admission_date": day - pd.to_timedelta(elapsed, unit="D")}))
+    if not rows:
+        return pd.DataFrame({"site": pd.Series(dtype=str), "admission_date": pd.Series(dtype="datetime64[ns]")})
+    return pd.concat(rows, ignore_index=True)
+
+
+def combine_sites(occupancy: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Occupied beds summed over sites (e.g. the trust total) from :func:`bed_occupancy` output.
+
+    Means, core and escalation beds add up; variances add as if sites were independent (the
+    same moment matching as each site), so the quantiles are re-read from a normal with the
+    summed mean and variance.
+    """
+    qcols = [c for c in occupancy.columns if _QCOL.match(str(c))]
+    sums = {"mean": ("mean", "sum"), "var": ("_var", "sum")}
+    for col in ("available", "escalation", "core_beds", "escalation_beds"):
+        if col in occupancy.columns:
+            sums[col] = (col, "sum")
+    keys = [c for c in ("date", "resource", "scenario") if c in occupancy.columns]
+    out = (occupancy.assign(_var=occupancy["sd"] ** 2).groupby(keys, sort=True).agg(**sums)
+           .reset_index())
+    out["sd"] = np.sqrt(out.pop("var"))
+    for col in qcols:
+        q = float(_QCOL.match(col).group(1)) / 100
+        out[col] = np.maximum(out["mean"] + stats.norm.ppf(q) * out["sd"], 0.0)
+    out.insert(0, "site", name)
+    out["approximation"] = APPROXIMATION + "; sites added as independent"
+    return out[[c for c in occupancy.columns if c in out.columns]]
 
 
 # ---------------------------------------------------------------- Monte Carlo check
