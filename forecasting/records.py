@@ -1,4 +1,4 @@
-"""Record-level extracts (one row per ED attendance or inpatient spell) -> counts, with identifiers dropped."""
+"""Record-level extracts (one row per ED attendance or inpatient spell) -> counts; identifiers dropped."""
 
 from __future__ import annotations
 
@@ -135,7 +135,8 @@ def _drop_identifiers(table: pd.DataFrame, keep: set, report: ValidationReport) 
     return table[[c for c in data_cols if c in keep] + ["_row"]]
 
 
-def _date_time(table: pd.DataFrame, roles: dict, whole: str, date: str, clock: str) -> tuple[pd.Series, str] | None:
+def _date_time(table: pd.DataFrame, roles: dict, whole: str, date: str,
+               clock: str) -> tuple[pd.Series, str] | None:
     """Text of a date-time role: one column, or a date column and a time column joined."""
     if whole in roles:
         return table[roles[whole]].astype(str).str.strip(), roles[whole]
@@ -298,7 +299,8 @@ def read_ed_records(source, *, columns: dict[str, str | None] | None = None, tod
     if ambulance_modes:
         ambulance |= lowered.isin({str(m).strip().lower() for m in ambulance_modes})
     if "arrival_mode" not in roles:
-        report.add(S.WARNING, "no_arrival_mode", "No arrival mode column: ambulance arrivals are not counted.",
+        report.add(S.WARNING, "no_arrival_mode",
+                   "No arrival mode column: ambulance arrivals are not counted.",
                    "Add an 'arrival mode' column to the extract to count ambulance arrivals.")
 
     dept = pd.Series(None, index=table.index, dtype=object)
@@ -503,9 +505,16 @@ def suppress_small(frame: pd.DataFrame, columns, threshold: int = 5, *, marker: 
             out[col] = values.astype("float64").where(~small)
             out[f"{col}_suppressed"] = small
         else:
-            text = values.map(lambda v: "" if pd.isna(v) else (f"{int(v)}" if float(v).is_integer() else f"{v:g}"))
+            text = values.map(_count_text)
             out[col] = text.where(~small, marker).astype(object)
     return out
+
+
+def _count_text(v) -> str:
+    """A count as export text: '12' not '12.0'; blank for a missing value."""
+    if pd.isna(v):
+        return ""
+    return f"{int(v)}" if float(v).is_integer() else f"{v:g}"
 
 
 # --------------------------------------------------------------------------- inpatient spells
@@ -585,7 +594,8 @@ def read_inpatient_spells(source, *, columns: dict[str, str | None] | None = Non
     end = _today_end(as_of)
     future = ((adm > end) | (dis > end)).to_numpy() & ~bad
     if future.any():
-        report.add(S.ERROR, "future_date", f"Admission or discharge is after the extract date ({end:%d/%m/%Y}).",
+        report.add(S.ERROR, "future_date",
+                   f"Admission or discharge is after the extract date ({end:%d/%m/%Y}).",
                    "Remove planned (future) admissions and check the day/month order of dates.",
                    rows=rows[future])
     bad |= future

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import problems
 from forecasting import nhse
@@ -46,6 +48,14 @@ def field(provider, org, name, period):
 ])
 def test_parse_period(text, expected):
     assert nhse.parse_period(text) == pd.Timestamp(expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 12), st.integers(2000, 2099), st.sampled_from(["MSitAE-{M}-{Y}", "{m}-{Y}", "{m} {Y}"]))
+def test_parse_period_any_month(month, year, style):
+    name = pd.Timestamp(year=year, month=month, day=1).strftime("%B")
+    text = style.format(M=name.upper(), m=name, Y=year)
+    assert nhse.parse_period(text) == pd.Timestamp(year=year, month=month, day=1)
 
 
 @pytest.mark.parametrize("text", ["", "TOTAL", "MSitAE-SMARCH-2024", "JUNE 2024 (revised)"])

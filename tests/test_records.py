@@ -7,6 +7,8 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import problems, to_xlsx
 from forecasting import records as R
@@ -341,3 +343,32 @@ def test_census_activity_agrees_with_census_from_spells():
 def test_spells_missing_columns():
     result = R.read_inpatient_spells(b"Site,Admission Date\nA,01/03/2024\n")
     assert problems(result.report, "missing_column") and result.frame.empty
+
+
+# --------------------------------------------------------------------------- property: any extract
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B"]), st.integers(0, 3 * 24 * 60),
+                          st.integers(-120, 1000), st.booleans()), min_size=1, max_size=40))
+def test_every_row_is_counted_or_listed(rows):
+    start = pd.Timestamp("2024-03-01")
+    lines = []
+    for site, offset, stay, admitted in rows:
+        arrive = start + pd.Timedelta(minutes=offset)
+        leave = arrive + pd.Timedelta(minutes=stay)
+        lines.append(f"{site},{arrive:%d/%m/%Y %H:%M},{leave:%d/%m/%Y %H:%M},{'Y' if admitted else 'N'}")
+    text = ("Site,Arrival,Departure,Admitted\n" + "\n".join(lines) + "\n").encode()
+    result = R.read_ed_records(text, today=TODAY)
+    backwards = {i + 2 for i, r in enumerate(rows) if r[2] < 0}
+    listed = set(problems(result.report, "departure_before_arrival")[0].rows) if backwards else set()
+    assert listed == backwards
+    assert set(result.frame["row"]) == set(range(2, len(rows) + 2)) - backwards
+    daily = R.ed_activity(result.frame)
+    good = [r for r in rows if r[2] >= 0]
+    totals = daily.groupby("metric")["value"].sum()
+    assert totals.get(S.ATTENDANCES, 0) == len(good)
+    assert totals.get(S.ADMISSIONS, 0) == sum(r[3] for r in good)
+    assert totals.get(S.BREACHES_4H, 0) == sum(r[2] > 240 for r in good)
+    assert totals.get(R.BREACHES_12H, 0) == sum(r[2] > 720 for r in good)
+    hourly = R.ed_activity(result.frame, freq="hourly")
+    assert hourly["value"].sum() == daily["value"].sum()
