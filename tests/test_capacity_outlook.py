@@ -1,0 +1,83 @@
+"""The engine's bed and workforce outlooks (no Streamlit): inputs in, figures and clear errors out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from forecasting.capacity.los import read_spells
+from forecasting.capacity.outlook import (OutlookError, bed_headlines, bed_outlook, beds_frame,
+                                          risk_table, workforce_outlook, worst_gap_table)
+from forecasting.capacity.workforce import WorkforceParams, read_rota
+from forecasting.io import SAMPLE_DIR, load_sample
+from forecasting.scenarios import Scenario
+
+BED_BASE = pd.read_csv(SAMPLE_DIR / "bed_base.csv", parse_dates=["date_from", "date_to"])
+
+
+def _forecast(metric: str, means: dict, days=120, start="2025-11-01") -> pd.DataFrame:
+    parts = []
+    for site, mu in means.items():
+        f = pd.DataFrame({"site": site, "metric": metric, "date": pd.date_range(start, periods=days),
+                          "model": "test", "mean": float(mu)})
+        for q in (0.025, 0.1, 0.25, 0.5, 0.75, 0.9, 0.975):
+            f[f"p{q * 100:g}"] = mu + stats.norm.ppf(q) * 1.3 * np.sqrt(mu)
+        parts.append(f)
+    return pd.concat(parts, ignore_index=True)
+
+
+ADM = _forecast("admissions", {"Alexandra": 45, "Worcestershire Royal": 70})
+
+
+def test_bed_outlook_from_summary_and_counts_is_steady_and_sums_to_the_trust():
+    out = bed_outlook(ADM, bed_base=BED_BASE, los_summary={"Alexandra": (7.0, 15.0),
+                                                           "Worcestershire Royal": (7.0, 15.0)},
+                      census_counts={"Alexandra": 315, "Worcestershire Royal": 490}, horizon=60)
+    assert out.sites == ("Alexandra", "Worcestershire Royal", "Trust total")
+    assert out.comparison["date"].nunique() == 60
+    alex = out.occupancy[out.occupancy["site"] == "Alexandra"]["mean"].to_numpy()
+    assert alex == pytest.approx(np.full(60, 45 * 7.0), rel=0.02)  # entered census = steady state
+    h = bed_headlines(out, "Trust total")
+    assert h["mean"] == pytest.approx(sum(bed_headlines(out, s)["mean"] for s in out.sites[:2]))
+    table = risk_table(out, "Alexandra")
+    assert table["Days"].sum() == 60
+    frame = beds_frame(out)
+    assert {"available", "escalation", "p_exceed", "opel_band"} <= set(frame.columns)
+    assert any("entered by hand" in line for line in out.trace)
+
+
+def test_bed_outlook_errors_say_what_to_fix():
+    spells = read_spells(SAMPLE_DIR / "spells.csv")
+    with pytest.raises(OutlookError, match="no rows for Alexandra"):
+        bed_outlook(ADM, bed_base=BED_BASE[BED_BASE["site"] != "Alexandra"], spells=spells,
+                    spells_window_start="2024-11-01")
+    with pytest.raises(OutlookError, match="does not cover .* extend its date_to or shorten the horizon"):
+        bed_outlook(_forecast("admissions", {"Alexandra": 45}, days=500), bed_base=BED_BASE, spells=spells,
+                    horizon=None)
+    late = _forecast("admissions", {"Alexandra": 45}, start="2026-03-01")
+    with pytest.raises(OutlookError, match="spells extract ends on 31 Oct 2025"):
+        bed_outlook(late, bed_base=BED_BASE, spells=spells)
+    with pytest.raises(OutlookError, match="no emergency admissions"):
+        bed_outlook(_forecast("attendances", {"Alexandra": 200}), bed_base=BED_BASE, spells=spells)
+    with pytest.raises(OutlookError, match="closes more beds"):
+        bed_outlook(ADM, bed_base=BED_BASE, spells=spells, spells_window_start="2024-11-01",
+                    scenario=Scenario(name="Shut", bed_changes=({"site": "Alexandra", "start": "2025-11-01",
+                                                                  "end": "2025-11-30", "beds": -900},)))
+
+
+def test_workforce_outlook_needs_hourly_arrivals_and_finds_gaps():
+    hourly = load_sample("hourly")
+    rota = read_rota(SAMPLE_DIR / "rota.csv")
+    att = _forecast("attendances", {"Alexandra": 180, "Kidderminster": 60}, days=100)
+    out = workforce_outlook(att, hourly_history=hourly, rota=rota,
+                            params=WorkforceParams(nurse_led_sites=("Kidderminster",)), days=14)
+    assert out.sites == ("Alexandra", "Kidderminster")
+    assert pd.to_datetime(out.gaps["date"]).dt.normalize().nunique() == 14
+    assert (out.gaps.loc[(out.gaps["site"] == "Kidderminster") & (out.gaps["role"] == "clinicians"), "required"] == 0).all()
+    worst = worst_gap_table(out)
+    assert set(worst["When"]) <= {"Coming week", "Coming weekend", "Next bank holiday"}
+    assert "Christmas Day 2025-12-25" in set(worst["Period"])  # 90-day lookahead reaches it
+    with pytest.raises(OutlookError, match="No hourly arrivals for Nowhere"):
+        workforce_outlook(_forecast("attendances", {"Nowhere": 50}), hourly_history=hourly, rota=rota)
