@@ -139,15 +139,29 @@ def _date_time(table: pd.DataFrame, roles: dict, whole: str, date: str,
                clock: str) -> tuple[pd.Series, str] | None:
     """Text of a date-time role: one column, or a date column and a time column joined."""
     if whole in roles:
-        return table[roles[whole]].astype(str).str.strip(), roles[whole]
+        return _typed_or_text(table[roles[whole]]), roles[whole]
     if date in roles and clock in roles:
         day = table[roles[date]].astype(str).str.strip().str.split(" ").str[0]
         text = (day + " " + table[roles[clock]].astype(str).str.strip()).str.strip()
         return text.where(day != "", ""), f"{roles[date]} + {roles[clock]}"
     for role in (date, clock):  # a lone 'arrival time' column often holds the date too
         if role in roles:
-            return table[roles[role]].astype(str).str.strip(), roles[role]
+            return _typed_or_text(table[roles[role]]), roles[role]
     return None
+
+
+def _typed_or_text(values: pd.Series) -> pd.Series:
+    """Date-times as they are (Parquet, SQL), anything else as stripped text."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values
+    return values.astype(str).str.strip()
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    """True where a date cell is empty (blank text, or a missing typed date)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.isna().to_numpy()
+    return values.astype(str).str.strip().isin(["", "nan", "None", "NaT"]).to_numpy()
 
 
 def _empty(columns, dtypes=None) -> pd.DataFrame:
@@ -231,7 +245,7 @@ def read_ed_records(source, *, columns: dict[str, str | None] | None = None, tod
     arrival = _parse_dates(arr_text, rows, arr_col, report)
     bad |= arrival.isna().to_numpy().copy()
     dep_text, dep_col = departure_text
-    dep_blank = (dep_text == "").to_numpy() | dep_text.str.fullmatch(r"\s*(nan|None|NaT)?\s*").to_numpy()
+    dep_blank = _blank(dep_text)
     departure = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
     if (~dep_blank).any():
         departure[~dep_blank] = _parse_dates(dep_text[~dep_blank], rows[~dep_blank], dep_col, report)
@@ -572,8 +586,8 @@ def read_inpatient_spells(source, *, columns: dict[str, str | None] | None = Non
     rows = table["_row"].to_numpy()
     adm = _parse_dates(table[roles["admission_date"]], rows, roles["admission_date"], report)
     bad = adm.isna().to_numpy().copy()
-    dis_text = table[roles["discharge_date"]].astype(str).str.strip()
-    still_in = dis_text.isin(["", "nan", "None", "NaT"]).to_numpy()
+    dis_text = _typed_or_text(table[roles["discharge_date"]])
+    still_in = _blank(dis_text)
     dis = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
     if (~still_in).any():
         dis[~still_in] = _parse_dates(dis_text[~still_in], rows[~still_in], roles["discharge_date"], report)

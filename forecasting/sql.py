@@ -13,9 +13,11 @@ from sqlalchemy.engine import URL, Connection, Engine
 
 from . import schema as S
 from .io import LoadResult, read_activity
+from .records import RECORD_COLUMNS, is_identifier, read_ed_records
 from .schema import DataValidationError, ValidationReport
 
-__all__ = ["URL_ENV", "SQLSourceError", "sql_url", "masked_url", "read_sql_table", "read_sql_activity"]
+__all__ = ["URL_ENV", "SQLSourceError", "sql_url", "masked_url", "read_sql_table", "read_sql_activity",
+           "read_sql_ed_records"]
 
 #: Environment variable holding the whole SQLAlchemy URL (e.g. ``postgresql+psycopg://user:pw@host/db``).
 URL_ENV = "UEC_SQL_URL"
@@ -245,6 +247,40 @@ def read_sql_activity(url_or_engine, query: str, *, params: Mapping | None = Non
         The database could not be reached or the query failed (a subclass of
         :class:`~forecasting.schema.DataValidationError`; ``err.report`` holds the message).
     """
+    loaded = _query_as_parquet(url_or_engine, query, params, name)
+    if isinstance(loaded, ValidationReport):
+        return LoadResult(_empty_frame(("site", "metric", "date", "value"),
+                                       {"date": "datetime64[ns]", "value": "float64"}), loaded)
+    data, label, dropped = loaded
+    result = read_activity(data, columns=mapping, default_site=default_site,
+                           metric_names=metric_names, today=today, name=label)
+    _note_dropped(result.report, dropped)
+    return result
+
+
+def read_sql_ed_records(url_or_engine, query: str, *, params: Mapping | None = None,
+                        columns: dict[str, str | None] | None = None, today=None, ambulance_modes=None,
+                        name: str | None = None) -> LoadResult:
+    """Run a query returning one row per ED attendance and read it like a record-level extract.
+
+    Parameters are as :func:`read_sql_activity`; ``columns``, ``today`` and ``ambulance_modes`` as
+    :func:`forecasting.records.read_ed_records`, which does the reading (so identifiers are
+    dropped and bad rows listed exactly as for a file). Better still, leave identifiers out of
+    the query.
+    """
+    loaded = _query_as_parquet(url_or_engine, query, params, name)
+    if isinstance(loaded, ValidationReport):
+        return LoadResult(_empty_frame(RECORD_COLUMNS, {"arrival": "datetime64[ns]",
+                                                        "departure": "datetime64[ns]"}), loaded)
+    data, label, dropped = loaded
+    result = read_ed_records(data, columns=columns, today=today, ambulance_modes=ambulance_modes,
+                             name=label)
+    _note_dropped(result.report, dropped)
+    return result
+
+
+def _query_as_parquet(url_or_engine, query, params, name):
+    """(Parquet bytes, source label, identifier columns dropped), or the report when no rows came."""
     if isinstance(url_or_engine, (Engine, Connection)):
         shown = url_or_engine.engine.url.render_as_string(hide_password=True)
     else:
@@ -255,15 +291,27 @@ def read_sql_activity(url_or_engine, query: str, *, params: Mapping | None = Non
         report = ValidationReport(source=label)
         report.add(S.ERROR, "empty_query", "The query returned no rows.",
                    "Check the query's filters (dates, site names) and its parameters.")
-        empty = pd.DataFrame({"site": pd.Series(dtype=str), "metric": pd.Series(dtype=str),
-                              "date": pd.Series(dtype="datetime64[ns]"), "value": pd.Series(dtype=float)})
-        return LoadResult(empty, report)
+        return report
+    # Patient identifiers selected by the query go before anything else sees the rows.
+    dropped = [c for c in table.columns if is_identifier(c)]
+    table = table.drop(columns=dropped)
     # Hand the rows to the file loader as an in-memory Parquet table: one set of column detection,
     # parsing and validation for files and databases alike (nothing is written to disk).
     buffer = io.BytesIO()
     _for_parquet(table).to_parquet(buffer, index=False)
-    return read_activity(buffer.getvalue(), columns=mapping, default_site=default_site,
-                         metric_names=metric_names, today=today, name=label)
+    return buffer.getvalue(), label, dropped
+
+
+def _empty_frame(columns, dtypes: dict) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, object)) for c in columns})
+
+
+def _note_dropped(report: ValidationReport, dropped: list) -> None:
+    if dropped:
+        report.add(S.INFO, "identifiers_dropped",
+                   "Patient identifier columns returned by the query were dropped and not kept: "
+                   + ", ".join(repr(str(c)) for c in dropped) + ".",
+                   "Leave them out of the query (data minimisation).")
 
 
 def _for_parquet(table: pd.DataFrame) -> pd.DataFrame:

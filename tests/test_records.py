@@ -372,3 +372,24 @@ def test_every_row_is_counted_or_listed(rows):
     assert totals.get(R.BREACHES_12H, 0) == sum(r[2] > 720 for r in good)
     hourly = R.ed_activity(result.frame, freq="hourly")
     assert hourly["value"].sum() == daily["value"].sum()
+
+
+def test_typed_dates_from_parquet():
+    frame = pd.DataFrame({
+        "site": ["A", "A", "B"],
+        "arrival": pd.to_datetime(["2024-03-01 08:00", "2024-03-01 09:00", "2024-03-01 10:00"]),
+        "departure": pd.to_datetime(["2024-03-01 13:00", None, "2024-03-01 09:00"]),
+        "admitted": [True, False, False],
+    })
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    result = R.read_ed_records(buffer.getvalue(), today=TODAY)
+    assert list(result.frame["row"]) == [2, 3]
+    assert problems(result.report, "no_departure")[0].rows == (3,)
+    assert problems(result.report, "departure_before_arrival")[0].rows == (4,)
+    spells = pd.DataFrame({"site": ["A", "A"], "admission_date": pd.to_datetime(["2024-03-01", "2024-03-02"]),
+                           "discharge_date": pd.to_datetime(["2024-03-04", None])})
+    buffer = io.BytesIO()
+    spells.to_parquet(buffer, index=False)
+    read = R.read_inpatient_spells(buffer.getvalue(), as_of=TODAY)
+    assert read.report.ok and read.frame["discharge_date"].isna().tolist() == [False, True]

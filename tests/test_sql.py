@@ -267,3 +267,43 @@ def test_postgres_from_environment(pg_table, monkeypatch):
                                    today="2025-01-01")
     assert result.report.ok and len(result.frame) == 6
     assert sa.make_url(url).password not in repr(sql.sql_url())
+
+
+# --------------------------------------------------------------------------- record-level rows from SQL
+def test_sqlite_record_level_query_drops_identifiers(tmp_path):
+    path = tmp_path / "ecds.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE ecds (nhs_number TEXT, patient_name TEXT, arrival TEXT, departure TEXT, "
+                "site TEXT, admitted TEXT)")
+    con.executemany("INSERT INTO ecds VALUES (?, ?, ?, ?, ?, ?)", [
+        ("9434765919", "Jane Smith", "2024-03-01 08:00", "2024-03-01 13:00", "WRH", "Y"),
+        ("9434765920", "John Brown", "2024-03-01 09:00", "2024-03-01 08:00", "WRH", "N"),
+        ("9434765921", "Amy Green", "2024-03-02 10:00", "2024-03-02 11:00", "WRH", "N"),
+    ])
+    con.commit()
+    con.close()
+    url = f"sqlite:///{path}"
+    result = sql.read_sql_ed_records(url, "SELECT * FROM ecds WHERE site = :site", params={"site": "WRH"},
+                                     today="2025-01-01")
+    assert list(result.frame["row"]) == [2, 4]
+    assert problems(result.report, "departure_before_arrival")[0].rows == (3,)
+    dropped = problems(result.report, "identifiers_dropped")
+    assert dropped and "'nhs_number'" in dropped[0].message
+    text = result.frame.to_csv() + str(result.report)
+    assert "9434765919" not in text and "Jane Smith" not in text
+    empty = sql.read_sql_ed_records(url, "SELECT * FROM ecds WHERE site = 'none'")
+    assert problems(empty.report, "empty_query") and "arrival" in empty.frame.columns
+    wide = sql.read_sql_activity(url, "SELECT nhs_number, arrival AS date, site, 1 AS attendances FROM ecds",
+                                 today="2025-01-01")
+    assert "nhs_number" not in set(wide.frame["metric"])  # an identifier never becomes a metric
+    assert problems(wide.report, "identifiers_dropped")
+
+
+def test_postgres_record_level_query(pg_table):
+    url, table = pg_table
+    query = (f"SELECT hospital AS site, arrived AS arrival, arrived + interval '5 hours' AS departure, "
+             f"'Ambulance' AS arrival_mode, admissions > 40 AS admitted FROM {table}")
+    result = sql.read_sql_ed_records(url, query, today="2025-01-01")
+    assert result.report.rows_kept == 6, str(result.report)
+    assert (result.frame["minutes_in_department"] == 300).all()
+    assert list(result.frame["admitted"]) == [False, False, True, True, True, True]
