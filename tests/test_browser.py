@@ -121,3 +121,36 @@ def test_forecast_page_draws_the_fan_chart(app_url, browser, tmp_path):
     assert page.get_by_text("Model used:").count() >= 1
     assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 3  # fan + patterns
     page.screenshot(path=str(tmp_path / "forecast.png"), full_page=True)
+
+
+def test_beds_then_scenario_saved_and_compared_in_the_browser(app_url, browser, tmp_path):
+    """A user opens Beds, then builds an SDEC scenario and sees it compared with the baseline."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    page.goto(f"{app_url[0]}/beds", wait_until="domcontentloaded")
+    page.wait_for_selector("h1:has-text('Beds')", timeout=60_000)
+    page.wait_for_selector('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg',
+                           timeout=180_000)
+    _wait_for_app(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text("Occupied beds, average night").count() == 1
+    page.screenshot(path=str(tmp_path / "beds.png"), full_page=True)
+    # same session: the sidebar link keeps the session (and its saved scenarios)
+    page.get_by_role("link", name="Scenarios").click()
+    page.wait_for_selector("h1:has-text('Scenarios')", timeout=60_000)
+    _wait_for_app(page)
+    page.get_by_label("Name").fill("SDEC 10 %")
+    page.get_by_label("Admissions avoided, e.g. by SDEC (%)").fill("10")
+    page.get_by_role("button", name="Save scenario").click()
+    page.wait_for_selector("text=Saved 'SDEC 10 %'", timeout=60_000)
+    _wait_for_app(page)
+    page.wait_for_selector('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg',
+                           timeout=180_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    page.screenshot(path=str(tmp_path / "scenarios.png"), full_page=True)
+    # the comparison's trace boxes name both scenarios and the change (tables are drawn on a canvas)
+    assert page.get_by_text("Scenario: Baseline").count() >= 1
+    assert page.get_by_text("Admissions avoided (e.g. same-day emergency care): 10 %").count() >= 1
+    assert page.locator('[data-testid="stMultiSelect"]').get_by_text("SDEC 10 %").count() == 1
+    if os.environ.get("SHOTS_DIR"):
+        page.screenshot(path=os.path.join(os.environ["SHOTS_DIR"], "scenarios.png"), full_page=True)
