@@ -15,7 +15,12 @@ from forecasting import nhse
 from forecasting import schema as S
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "nhse"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "nhse"
+# The real extracts: a copy shipped in sample_data/nhse if there is one, else ../shared/data/nhse
+# (beside the clone, as on developers' machines and in CI).
+_ROOT = Path(__file__).resolve().parents[1]
+SHARED = next((d for d in (_ROOT / "sample_data" / "nhse", _ROOT.parent / "shared" / "data" / "nhse")
+               if (d / "ae_attendances_monthly_2016_2019.csv").exists()),
+              _ROOT.parent / "shared" / "data" / "nhse")
 TIDY = SHARED / "ae_attendances_monthly_2016_2019.csv"
 SITREPS = SHARED / "winter_sitreps_daily_beds_2015_2023.csv"
 NEW = [FIXTURES / "monthly" / "MSitAE-APRIL-2024.csv", FIXTURES / "monthly" / "MSitAE-MAY-2024.csv"]
