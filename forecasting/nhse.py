@@ -96,6 +96,7 @@ _FIELD_SYNONYMS = {
 }
 
 _FIELD_LOOKUP = {normalise_name(col): field for col, field in RETURN_FIELDS.items()}
+_FIELD_COLUMN = {field: col for col, field in RETURN_FIELDS.items()}
 _FIELD_LOOKUP.update({syn: field for field, syns in _FIELD_SYNONYMS.items() for syn in syns})
 _ID_LOOKUP = {"period": "period", "orgcode": "org_code", "parentorg": "parent_org",
               "orgname": "org_name", "organisationcode": "org_code", "organisationname": "org_name",
@@ -282,11 +283,13 @@ def _resolve_duplicates(long: pd.DataFrame, combined: ValidationReport,
     ):
         if len(idx):
             part = long.loc[idx]
-            for file, rows in part.groupby("_file", sort=False)["_row"]:
-                files = ", ".join(pd.unique(long.loc[long.set_index(key).index.isin(
-                    part.set_index(key).index), "_file"]))
-                sub = ValidationReport(source=file)
-                sub.add(severity, code, message.format(files=files), action, rows=rows.to_numpy())
+            involved = long.set_index(key).index.isin(part.set_index(key).index)
+            files = ", ".join(pd.unique(long.loc[involved, "_file"]))
+            for file, rows in part.groupby("_file", sort=False):
+                sub = ValidationReport(source=file)  # each file's rows are named under its own name
+                sub.add(severity, code, message.format(files=files), action,
+                        column=", ".join(_FIELD_COLUMN.get(m, m) for m in pd.unique(rows["metric"])[:5]),
+                        rows=rows["_row"].to_numpy())
                 combined.extend(sub)
     return long.drop(index=long.index[repeat].union(conflict_idx))
 

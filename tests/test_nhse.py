@@ -187,6 +187,7 @@ def test_same_month_twice_repeats_counted_once_conflicts_left_out():
     clash = nhse.read_ae_monthly([apr, revised], names=["a.csv", "revised.csv"])
     conflict = problems(clash.report, "duplicate_conflict")
     assert not clash.report.ok and {p.file for p in conflict} == {"a.csv", "revised.csv"}
+    assert conflict[0].column == "A&E attendances Type 1" and conflict[0].rows == (2,)
     rwp = clash.frame[(clash.frame["org_code"] == "RWP") & (clash.frame["metric"] == "ae_attendances_type1")]
     assert rwp.empty  # neither figure is trusted
     assert field(clash.frame, "RWP", "dta_12h_plus", "2024-04-01") == 300  # the agreeing fields stay
