@@ -601,7 +601,8 @@ def read_bed_sitreps(source, *, include_england: bool = False, orgs=None,
         Keep the England rows (code ``-``) as org ``ENGLAND``; by default they are left out and
         listed as information.
     orgs : list of str, optional
-        Only these ODS codes (others are left out without a message: a filter, not a problem).
+        Only these ODS codes: other trusts' rows are neither kept nor checked (a filter, not a
+        problem). The England rows are kept too when ``include_england`` is set.
     name : str, optional
         File name to show in messages.
 
@@ -638,6 +639,10 @@ def read_bed_sitreps(source, *, include_england: bool = False, orgs=None,
     if unused:
         report.add(S.INFO, "unused_columns", "Columns not used: " + ", ".join(repr(c) for c in unused)
                    + " (occupancy is recomputed as occupied / open).", "Nothing to do.")
+    if orgs is not None:  # a filter, not a problem: other trusts' rows are not checked or listed
+        wanted = {str(o).strip().upper() for o in orgs} | ({"-", "ENGLAND"} if include_england else set())
+        codes = table[ids["org_code"]].astype(str).str.strip().str.upper()
+        table = table[codes.isin(wanted).to_numpy()].reset_index(drop=True)
     rows = table["_row"].to_numpy()
     code = table[ids["org_code"]].astype(str).str.strip().str.upper()
     org_name = table[ids["org_name"]].astype(str).str.strip() if "org_name" in ids else code
@@ -694,8 +699,6 @@ def read_bed_sitreps(source, *, include_england: bool = False, orgs=None,
                    "More G&A beds occupied than open.",
                    "Check the figures; kept as given (patients in unfunded escalation spaces can do this).",
                    rows=rows[over])
-    if orgs is not None:
-        keep &= out["org_code"].isin([str(o).upper() for o in orgs]).to_numpy()
     out = out[keep]
     out = _sitrep_duplicates(out, report)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -355,3 +355,10 @@ def test_shared_winter_sitreps_rwp():
     assert report.rows_kept == len(hist)
     act = nhse.sitrep_activity(hist[hist["org_code"] == "RWP"], site="code", metrics=[S.OCCUPIED_BEDS])
     assert len(act) == len(rwp)
+
+
+def test_sitrep_org_filter_checks_only_those_trusts():
+    result = nhse.read_bed_sitreps(FIXTURES / "sitrep_small.csv", orgs=["rm3"])
+    assert result.report.ok and set(result.frame["org_code"]) == {"RM3"}
+    assert {p.code for p in result.report.problems} == {"duplicate_merged", "unused_columns"}
+    assert result.report.rows_read == 11 and result.report.rows_kept == 1
