@@ -6,7 +6,6 @@ import streamlit as st
 from forecasting.io import ROLES
 from forecasting.schema import METRIC_LABELS, TRUST_TOTAL, metric_order
 from ui import cache, data
-from ui.views import render_report
 
 st.title("Data")
 
@@ -18,7 +17,7 @@ if choice == "sample":
     data.use_sample("daily")
 elif choice == "sample_hourly":
     data.use_sample("hourly")
-else:
+elif choice == "upload":
     st.markdown(
         "Upload one table, **long** (`site, metric, date, value`) or **wide** (`date, site, "
         "attendances, admissions, ...`). UK (31/01/2024) and ISO (2024-01-31) dates, with hours "
@@ -38,26 +37,73 @@ else:
                     mapping[role] = pick
             default_site = cols[-1].text_input("Site name if the file has no site column",
                                                key="default_site")
-        read = data.read_upload(raw, upload.name, mapping, default_site)
-        result = read.result
-        render_report(result.report)
-        if result.report.ok:
-            data.use_upload(read)
-        elif not result.frame.empty:
-            if st.checkbox(f"Use the {result.report.rows_kept:,} usable rows for now, leaving out "
-                           "the rows with errors listed above", key="use_partial"):
-                data.use_upload(read)
-        else:
-            st.info("Nothing in this file can be used yet. Fix the errors above and upload it again.")
-    elif data.current_source() == "upload":
-        st.info("Using the file uploaded earlier in this session; its report is below.")
-        render_report(data.active_dataset().result.report)
+        data.offer_read(data.read_upload(raw, upload.name, mapping, default_site), "upload")
+    else:
+        data.show_earlier("upload")
+elif choice == "records":
+    st.markdown(
+        "One row per attendance: **arrival** and **departure** date-times (or dates and times in "
+        "separate columns), **site**, and where you have them department type, arrival mode and an "
+        "admitted flag. Patient identifiers (NHS number, MRN, name, date of birth, postcode ...) are "
+        "dropped as the file is read: they are never stored, cached or shown.")
+    freq = st.radio("Count by", ["daily", "hourly"], horizontal=True, key="records_freq")
+    upload = st.file_uploader("Record-level extract", type=["csv", "txt", "xlsx", "parquet"],
+                              key="records_upload")
+    if upload is not None:
+        data.offer_read(data.read_records_upload(upload.getvalue(), upload.name, freq), "records")
+    else:
+        data.show_earlier("records")
+elif choice == "nhse":
+    st.markdown(
+        "NHS England's provider-level **A&E Attendances and Emergency Admissions** CSVs as published "
+        "(one file per month, old or new column style; the England TOTAL row is left out), or the "
+        "tidy extract. Pick several files at once for a run of months.")
+    site_by = st.radio("Name each provider by", ["name", "code"], horizontal=True, key="nhse_site",
+                       format_func={"name": "Organisation name", "code": "ODS code"}.get)
+    ups = st.file_uploader("Monthly return files", type=["csv", "xlsx"], accept_multiple_files=True,
+                           key="nhse_upload")
+    if ups:
+        data.offer_read(data.read_nhse_upload([(u.name, u.getvalue()) for u in ups], site_by), "nhse")
+    else:
+        data.show_earlier("nhse")
+elif choice == "sitreps":
+    st.markdown("NHS England's daily **G&A bed sitrep** (beds open and occupied, escalation, A&E "
+                "closures and diverts), one row per trust and day.")
+    orgs = st.text_input("Only these trusts (ODS codes, comma-separated; blank for all)", key="sitrep_orgs")
+    upload = st.file_uploader("Sitrep file", type=["csv", "xlsx"], key="sitrep_upload")
+    if upload is not None:
+        wanted = tuple(o.strip().upper() for o in orgs.split(",") if o.strip())
+        data.offer_read(data.read_sitrep_upload(upload.getvalue(), upload.name, wanted), "sitreps")
+    else:
+        data.show_earlier("sitreps")
+else:  # sql
+    try:
+        settings, shown = data.sql_connection()
+    except ValueError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
+    if shown is None:
+        st.info("No warehouse connection is set. Add a `[sql]` section to `.streamlit/secrets.toml` "
+                "(`url = \"postgresql+psycopg://user:password@host:5432/warehouse\"`) or set the "
+                "`UEC_SQL_URL` environment variable, then reload. The password is never shown.",
+                icon=":material/database:")
+        st.stop()
+    st.caption(f"Connection: `{shown}`")
+    query = st.text_area("Query (returns date, site, metric, value, or date, site and one column per "
+                         "metric)", "SELECT date, site, metric, value FROM activity", key="sql_query")
+    if st.button("Run the query", icon=":material/play_arrow:", key="sql_run"):
+        try:
+            st.session_state["sql_read"] = data.run_sql(settings, query, f"SQL query on {shown}")
+        except ValueError as exc:
+            st.error(str(exc), icon=":material/error:")
+    if "sql_read" in st.session_state:
+        data.offer_read(st.session_state["sql_read"], "sql")
 
 ds = data.active_dataset()
-if ds is None or (choice == "upload" and ds.source != "upload"):
+if ds is None or (choice not in ("sample", "sample_hourly") and ds.source != choice):
     st.stop()
 
-if ds.source != "upload":
+if ds.source in ("sample", "sample_hourly"):
     st.success(f"{ds.label}: {len(ds.frame):,} rows in the data contract; every validation check passed.",
                icon=":material/check_circle:")
 
@@ -70,8 +116,9 @@ site_options = sorted(frame.loc[frame["metric"] == metric, "site"].unique())
 if len(site_options) > 1:
     site_options.append(TRUST_TOTAL)
 sites = c2.multiselect("Sites", site_options, default=site_options, key="hist_sites")
-views = (["hourly"] if ds.source == "sample_hourly" else []) + ["daily", "weekly", "monthly"]
-view = c3.radio("View", views, index=views.index("weekly"), horizontal=True, key="hist_view")
+views = data.history_views(frame)
+view = c3.radio("View", views, index=views.index("weekly") if "weekly" in views else 0, horizontal=True,
+                key="hist_view")
 log_scale = st.toggle("Log scale (compare sites of very different size)", key="hist_log")
 
 if not sites:

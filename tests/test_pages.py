@@ -102,7 +102,7 @@ def test_bad_upload_shows_a_report_not_a_traceback(data_page):
     assert set(report["where"]) >= {"row 3", "row 4"}
     assert "Attendances" in set(report["column"])
     # the user may go on with the good rows, by choice
-    at.checkbox(key="use_partial").check().run()
+    at.checkbox(key="use_partial_upload").check().run()
     assert not at.exception
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception

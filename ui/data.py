@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 from forecasting.io import LoadResult
+from forecasting.nhse import read_ae_activity, read_bed_sitreps, sitrep_activity
+from forecasting.records import read_ed_activity
+from forecasting.schema import infer_frequency
+from forecasting.sql import URL_ENV, masked_url, read_sql_activity
 
 from . import cache
+from .views import render_report
 
 __all__ = ["SOURCES", "Dataset", "Upload", "active_dataset", "require_dataset", "read_upload", "use_sample",
-           "use_upload", "current_source"]
+           "use_upload", "current_source", "read_nhse_upload", "read_records_upload", "read_sitrep_upload",
+           "sql_connection", "run_sql", "offer_read", "show_earlier", "history_views"]
 
 #: Source choices offered on the Data page, in order.
 SOURCES = {
     "sample": "Bundled sample: daily activity, three sites (synthetic)",
     "sample_hourly": "Bundled sample: hourly arrivals, last two years (synthetic)",
     "upload": "Upload a file (CSV, XLSX or Parquet)",
+    "records": "Upload a record-level ED extract (one row per attendance)",
+    "nhse": "Upload NHS England monthly A&E returns (one or more CSVs, or the tidy extract)",
+    "sitreps": "Upload an NHS England daily bed sitrep (beds open and occupied)",
+    "sql": "Query a SQL warehouse (connection set in secrets or the environment)",
 }
+_UPLOAD_SOURCES = ("upload", "records", "nhse", "sitreps", "sql")
 _KEY = "dataset"
 
 
@@ -71,9 +83,76 @@ def use_sample(frequency: str = "daily") -> None:
     _switch({"source": "sample" if frequency == "daily" else "sample_hourly"})
 
 
-def use_upload(upload: Upload) -> None:
-    """Make an upload's usable rows the active data (the caller has shown its report)."""
-    _switch({"source": "upload", "result": upload.result, "name": upload.name, "key": upload.key})
+def use_upload(upload: Upload, source: str = "upload") -> None:
+    """Make an upload's (or query's) usable rows the active data (the caller has shown its report)."""
+    _switch({"source": source, "result": upload.result, "name": upload.name, "key": upload.key})
+
+
+def _key(*parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else repr(part).encode())
+    return h.hexdigest()
+
+
+@st.cache_data(show_spinner="Reading the NHS England returns...", max_entries=4)
+def _nhse(files: tuple[tuple[str, bytes], ...], site: str) -> LoadResult:
+    return read_ae_activity([b for _, b in files], site=site, names=[n for n, _ in files])
+
+
+def read_nhse_upload(files: list[tuple[str, bytes]], site: str = "name") -> Upload:
+    """One or more monthly A&E return files (or the tidy extract) as monthly activity per provider."""
+    files = tuple(files)
+    name = files[0][0] if len(files) == 1 else f"{len(files)} NHS England monthly returns"
+    return Upload(name, _key("nhse", site, *(b for _, b in files)), _nhse(files, site))
+
+
+@st.cache_data(show_spinner="Counting attendances from the record-level extract...", max_entries=4)
+def _records(raw: bytes, name: str, freq: str) -> LoadResult:
+    # Only counts leave this function: identifiers are dropped on read and never reach the cache.
+    return read_ed_activity(raw, freq=freq, name=name)
+
+
+def read_records_upload(raw: bytes, name: str, freq: str = "daily") -> Upload:
+    """A record-level ED extract as daily or hourly counts (identifiers dropped on read)."""
+    return Upload(name, _key("records", freq, raw), _records(raw, name, freq))
+
+
+@st.cache_data(show_spinner="Reading the bed sitrep...", max_entries=4)
+def _sitreps(raw: bytes, name: str, orgs: tuple[str, ...]) -> LoadResult:
+    loaded = read_bed_sitreps(raw, name=name, orgs=list(orgs) or None)
+    return LoadResult(sitrep_activity(loaded.frame, site="name"), loaded.report)
+
+
+def read_sitrep_upload(raw: bytes, name: str, orgs: tuple[str, ...] = ()) -> Upload:
+    """A daily bed sitrep as beds open, occupied and escalation per trust and day."""
+    return Upload(name, _key("sitreps", orgs, raw), _sitreps(raw, name, tuple(orgs)))
+
+
+def sql_connection():
+    """The warehouse connection from Streamlit secrets ([sql] section) or the environment, or None.
+
+    Returns (settings, masked URL text); the settings are passed to the engine and never cached,
+    logged or shown.
+    """
+    settings = None
+    try:
+        if "sql" in st.secrets:
+            settings = dict(st.secrets["sql"])
+    except Exception:  # no secrets file at all is the usual case, not an error
+        settings = None
+    if settings is None and not (os.environ.get(URL_ENV) or os.environ.get("UEC_SQL_HOST")):
+        return None, None
+    try:
+        return settings, masked_url(settings)
+    except ValueError as exc:  # includes SQLSourceError, whose text never holds the password
+        raise ValueError(f"The SQL connection settings cannot be used: {exc}") from None
+
+
+def run_sql(settings, query: str, label: str) -> Upload:
+    """Run the query (not cached: the connection's credentials must never be a cache key)."""
+    result = read_sql_activity(settings, query, name=label)
+    return Upload(label, _key("sql", label, query, pd.Timestamp.now().isoformat()), result)
 
 
 def active_dataset() -> Dataset | None:
@@ -86,7 +165,8 @@ def active_dataset() -> Dataset | None:
     result: LoadResult = state["result"]
     if result.frame.empty:
         return None
-    return Dataset(result.frame, f"Upload: {state['name']}", "upload", result)
+    prefix = "Query" if state["source"] == "sql" else "Upload"
+    return Dataset(result.frame, f"{prefix}: {state['name']}", state["source"], result)
 
 
 def require_dataset() -> Dataset:
@@ -96,3 +176,33 @@ def require_dataset() -> Dataset:
         st.warning("No usable data is loaded. Open the **Data** page to choose the sample or upload a file.")
         st.stop()
     return ds
+
+
+def offer_read(read: Upload, source: str) -> None:
+    """Show a read's report and make its usable rows the active data (with errors: only if the user agrees)."""
+    result = read.result
+    render_report(result.report)
+    if result.report.ok:
+        use_upload(read, source)
+    elif not result.frame.empty:
+        if st.checkbox(f"Use the {result.report.rows_kept:,} usable rows for now, leaving out "
+                       "the rows with errors listed above", key=f"use_partial_{source}"):
+            use_upload(read, source)
+    else:
+        st.info("Nothing in this file can be used yet. Fix the errors above and try again.")
+
+
+def show_earlier(source: str) -> None:
+    """When nothing new is chosen, say the data loaded earlier from this source is still in use."""
+    if current_source() == source:
+        st.info("Using the data loaded earlier in this session; its report is below.")
+        render_report(active_dataset().result.report)
+
+
+_VIEWS = {"hourly": ["hourly", "daily", "weekly", "monthly"], "daily": ["daily", "weekly", "monthly"],
+          "weekly": ["weekly", "monthly"], "monthly": ["monthly"]}
+
+
+def history_views(frame: pd.DataFrame) -> list[str]:
+    """Periods the history can be shown in: the data's own and every longer one."""
+    return _VIEWS.get(infer_frequency(frame["date"]), ["daily", "weekly", "monthly"])
