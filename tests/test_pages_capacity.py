@@ -118,10 +118,12 @@ def test_bad_bed_base_and_spells_uploads_name_the_rows():
     bad_base = b"site,date_from,date_to,core_beds,escalation_beds\nAlexandra,2025-01-01,2026-12-31,-5,0\n"
     with pytest.raises(cap.CapacityUnavailable, match=r"beds\.csv: .*row.* 2.*core_beds missing or negative"):
         cap.read_bed_base_file(cap.InputFile("beds.csv", bad_base))
-    bad_spells = (b"site,admission_date,discharge_date\nAlexandra,2025-03-10,2025-03-01\n"
-                  b"Alexandra,2025-03-10,\n")
-    with pytest.raises(cap.CapacityUnavailable, match=r"spells\.csv: .*rows? 2.*discharge date is before admission"):
+    bad_spells = (b"patient_id,site,admission_date,discharge_date\nP1,Alexandra,2025-03-10,2025-03-01\n"
+                  b"P2,Alexandra,2025-03-10,\n")
+    with pytest.raises(cap.CapacityUnavailable, match=r"spells\.csv: .*row 2: Discharge is before admission"):
         cap.read_spells_file(cap.InputFile("spells.csv", bad_spells))
+    good = cap.read_spells_file(cap.InputFile("spells.csv", bad_spells.replace(b"2025-03-01", b"2025-03-12")))
+    assert "patient_id" not in good.columns and len(good) == 2  # identifiers dropped on read
 
 
 def test_los_from_summary_figures(daily):

@@ -18,6 +18,7 @@ from forecasting.capacity.outlook import (DEFINITION, BedOutlook, OutlookError, 
                                           risk_table, worst_gap_table)
 from forecasting.capacity.workforce import RotaError, WorkforceParams, read_rota
 from forecasting.io import SAMPLE_DIR, read_table
+from forecasting.records import read_inpatient_spells
 from forecasting.scenarios import BASELINE, Scenario
 from forecasting.schema import ADMISSIONS, ATTENDANCES
 from forecasting.summary import resample_activity
@@ -116,11 +117,28 @@ def _table(file: InputFile) -> pd.DataFrame:
     return frame
 
 
+def _problems(report) -> str:
+    table = report.to_frame()
+    table = table[table["severity"] == "error"] if "severity" in table.columns else table
+    return " ".join(f"{r.get('where', '')}: {r['problem']} {r.get('what to do', '')}".strip()
+                    for r in table.head(5).to_dict("records"))
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def read_spells_file(file: InputFile) -> pd.DataFrame:
-    """The spells extract (site, admission_date, discharge_date), checked row by row."""
-    try:
+    """The spells extract (site, admission_date, discharge_date), checked row by row.
+
+    Uploads go through the record-level reader, which drops patient identifiers on read; any
+    row with an error stops the upload being used (nothing is left out silently).
+    """
+    if file.is_sample:
         return read_spells(_table(file))
+    loaded = read_inpatient_spells(file.data, name=file.name)
+    if loaded.report.errors:
+        raise CapacityUnavailable(f"{loaded.report.summary()} {_problems(loaded.report)} "
+                                  "Fix these rows and upload it again.")
+    try:
+        return read_spells(loaded.frame)
     except SpellsError as exc:
         raise CapacityUnavailable(f"{file.name}: {exc} Fix these rows and upload it again.") from None
 
