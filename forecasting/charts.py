@@ -532,3 +532,50 @@ def scenario_occupancy_chart(frame: pd.DataFrame, *, title: str, subtitle: str |
                              alt.Tooltip("date:T", title="Date", format="%a %d %b %Y"),
                              alt.Tooltip("mean:Q", title="Expected occupied beds", format=",.0f")])
             .properties(width=width, height=height))
+
+
+# --------------------------------------------------------------------------- footnotes
+__all__ += ["footnote_text", "with_footnote"]
+
+
+def footnote_text(*, source: str, data_through=None, model: str = "", generated_at=None) -> str:
+    """The provenance line printed under a chart: source, data through, model and when made.
+
+    Parameters
+    ----------
+    source : str
+        Where the data came from, e.g. 'bundled synthetic sample' or a file name.
+    data_through : date-like, optional
+        The last day of actual data behind the chart.
+    model : str
+        The forecast model(s), left out when empty (e.g. for charts of actuals only).
+    generated_at : datetime-like, optional
+        When the chart was made.
+
+    Returns
+    -------
+    str
+        e.g. 'Source: bundled sample · Data through 31 Oct 2025 · Model: count regression ·
+        Generated 29 Nov 2025 09:30'.
+    """
+    parts = [f"Source: {source}"]
+    if data_through is not None:
+        parts.append(f"Data through {pd.Timestamp(data_through):%d %b %Y}")
+    if model:
+        parts.append(f"Model: {model}")
+    if generated_at is not None:
+        parts.append(f"Generated {pd.Timestamp(generated_at):%d %b %Y %H:%M}")
+    return " · ".join(parts)
+
+
+def with_footnote(chart, text: str | list[str]) -> alt.VConcatChart:
+    """The chart with a small grey footnote under it (source, data through, model, generated).
+
+    The chart keeps its own title; it is wrapped in a one-item vertical concatenation whose
+    bottom title is the footnote, as :func:`forecasting.spc_charts.spc_chart` does. An empty
+    ``text`` returns the chart unchanged.
+    """
+    if not text:
+        return chart
+    return alt.vconcat(chart, title=alt.Title(text, orient="bottom", anchor="start", fontSize=10,
+                                              fontWeight="normal", color=NHS_COLOURS["dark_grey"]))

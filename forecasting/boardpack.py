@@ -1,0 +1,1031 @@
+"""Board pack: one pipeline run's figures and charts as an A4 landscape PDF, a 16:9 deck and a workbook."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import charts
+from .calendar import COVID_EXCLUSION
+from .capacity.outlook import (DEFINITION, BedOutlook, OutlookError, WorkforceOutlook, bed_headlines,
+                               bed_outlook, beds_frame, scenario_table, workforce_frame, workforce_outlook,
+                               worst_gap_table)
+from .capacity.workforce import WorkforceParams
+from .export import OGL_ATTRIBUTION, SYNTHETIC_NOTICE, chart_bytes, standard_notes, xlsx_bytes
+from .forecast import aggregate_forecast, forecast
+from .scenarios import BASELINE, Scenario, describe
+from .schema import ADMISSIONS, ATTENDANCES, BREACHES_4H, METRIC_LABELS, TRUST_TOTAL
+from .spc import xmr
+from .spc_charts import spc_chart
+from .summary import resample_activity, with_trust_total
+
+__all__ = [
+    "FOUR_HOUR_TARGET", "FOUR_HOUR_TARGET_TEXT", "PACK_PPI", "BoardPackError", "PackData", "PackChart",
+    "BoardPack", "run_pipeline", "pack_charts", "render_charts", "headline_figures", "key_messages",
+    "backtest_scores", "methods_sections", "pdf_bytes", "pptx_bytes", "workbook_bytes", "charts_zip",
+    "build_pack",
+]
+
+#: 4-hour performance target used on the SPC chart (share seen within 4 hours).
+FOUR_HOUR_TARGET = 0.78
+FOUR_HOUR_TARGET_TEXT = ("78 %: the 2025/26 NHS operational planning target for the share of A&E "
+                         "patients admitted, transferred or discharged within 4 hours by March 2026 "
+                         "(the NHS constitutional standard is 95 %)")
+#: PNG resolution of pack charts: about 150 dpi across A4 landscape, small enough to build fast.
+PACK_PPI = 150
+_CHART_WIDTH = 760
+_WEEKS_SHOWN = 52
+_FOUR_HOUR = "four_hour_performance"
+_NO_PROGRESS: Callable[[str], None] = lambda message: None  # noqa: E731
+
+
+class BoardPackError(ValueError):
+    """The pack cannot be built from these inputs; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class PackData:
+    """Everything one pipeline run produced: the single source of every page, slide and sheet."""
+
+    activity: pd.DataFrame                 # daily activity contract, sites only
+    forecast: pd.DataFrame                 # forecast contract, trust total included
+    selection: pd.DataFrame                # one row per series: model and why
+    horizon: int
+    generated_at: pd.Timestamp
+    data_through: pd.Timestamp
+    trust: str = "Acute NHS trust"
+    source: str = "activity data"
+    synthetic: bool = False
+    nhse_data: bool = True
+    beds: BedOutlook | None = None
+    workforce: WorkforceOutlook | None = None
+    scenarios: tuple[Scenario, ...] = ()   # baseline first when any scenario is compared
+    scenario_beds: tuple[BedOutlook, ...] = ()
+    scenario_staff: tuple[WorkforceOutlook, ...] = ()
+    exclude: tuple = ()
+    caveats: tuple[str, ...] = ()          # data quality caveats (e.g. the load report's warnings)
+    notes: tuple[str, ...] = ()            # what was left out of the pack and why
+
+    @property
+    def sites(self) -> list[str]:
+        """Sites of the data, then the trust total when there are several."""
+        sites = sorted(self.activity["site"].unique())
+        return sites + ([TRUST_TOTAL] if len(sites) > 1 else [])
+
+    @property
+    def period(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """First and last day of the forecast."""
+        return self.forecast["date"].min(), self.forecast["date"].max()
+
+
+@dataclass(frozen=True)
+class PackChart:
+    """One chart of the pack: its page heading, its message (title) and the Altair chart."""
+
+    name: str        # file stem, e.g. '05_forecast_admissions_alexandra'
+    section: str     # e.g. 'Forecasts'
+    heading: str     # short page heading, e.g. 'Emergency admissions: Alexandra'
+    title: str       # the chart's own title: its message
+    chart: object
+
+
+@dataclass(frozen=True)
+class BoardPack:
+    """The built outputs: charts (and their PNGs), the PDF, the PowerPoint deck and the workbook."""
+
+    charts: tuple[PackChart, ...]
+    pngs: dict
+    pdf: bytes
+    pptx: bytes
+    xlsx: bytes
+
+
+# --------------------------------------------------------------------------- pipeline
+def _model_label(name: str) -> str:
+    from .models import REGISTRY
+    return " + ".join(REGISTRY[n].label if n in REGISTRY else n for n in str(name).split("+"))
+
+
+def _daily(activity: pd.DataFrame) -> pd.DataFrame:
+    """Daily activity: hourly data added up to days (beds and the pack work in days)."""
+    hours = activity["date"].dt.hour.ne(0).any() if not activity.empty else False
+    if not hours:
+        return activity[["site", "metric", "date", "value"]].reset_index(drop=True)
+    return resample_activity(activity, "daily")[["site", "metric", "date", "value"]]
+
+
+def run_pipeline(activity: pd.DataFrame, *, horizon: int = 90, metrics: Sequence[str] = (ATTENDANCES, ADMISSIONS),
+                 bed_base: pd.DataFrame | None = None, spells: pd.DataFrame | None = None,
+                 spells_window_start=None, rota: pd.DataFrame | None = None,
+                 hourly: pd.DataFrame | None = None, workforce_params: WorkforceParams | None = None,
+                 scenarios: Sequence[Scenario] = (), exclude=COVID_EXCLUSION, trust: str = "Acute NHS trust",
+                 source: str = "activity data", synthetic: bool = False, nhse_data: bool = True,
+                 caveats: Sequence[str] = (), generated_at=None, n_jobs: int | None = None,
+                 progress: Callable[[str], None] | None = None) -> PackData:
+    """Forecast, beds, workforce and scenarios for a board pack, computed once.
+
+    Parameters
+    ----------
+    activity : DataFrame
+        Activity contract (daily, or hourly which is added up to days), sites only.
+    horizon : int
+        Days ahead to forecast (and to plan beds for).
+    metrics : sequence of str
+        Metrics to forecast; attendances drive the workforce view, admissions the beds view.
+    bed_base, spells, spells_window_start
+        Dated bed base and checked spells (see :func:`forecasting.capacity.outlook.bed_outlook`);
+        the beds pages are left out without both.
+    rota, hourly, workforce_params
+        Checked rota, hourly arrivals for the hour-of-week profile (default: ``activity`` when it
+        is hourly) and staffing settings (default: sites with attendances but no admissions are
+        nurse-led); the workforce pages are left out without a rota and hourly arrivals.
+    scenarios : sequence of Scenario
+        What-ifs compared with the baseline (at most four).
+    exclude : sequence of (start, end)
+        Periods left out of fitting (default: COVID-19).
+    trust, source : str
+        Shown on the cover and in every chart's footnote.
+    synthetic, nhse_data : bool
+        Add the synthetic-data notice; add the Open Government Licence attribution.
+    caveats : sequence of str
+        Data quality caveats for the methods page and the notes sheet.
+    generated_at : datetime-like, optional
+        When the pack was made (default: now, Europe/London clock time).
+    n_jobs : int, optional
+        Worker processes for the forecast fits.
+    progress : callable, optional
+        Called with a short line before each long step (e.g. print to stderr).
+
+    Returns
+    -------
+    PackData
+
+    Raises
+    ------
+    BoardPackError
+        No data for the metrics asked for, or more than four scenarios.
+    """
+    say = progress or _NO_PROGRESS
+    scenarios = [s for s in scenarios if s.name != BASELINE.name]
+    if len(scenarios) > 4:
+        raise BoardPackError("Compare at most four scenarios with the baseline.")
+    daily = _daily(activity[activity["site"] != TRUST_TOTAL])
+    metrics = [m for m in metrics if m in set(daily["metric"])]
+    if not metrics:
+        raise BoardPackError("The data has none of the metrics to forecast (attendances, admissions). "
+                             "Load activity with at least one of them.")
+    generated = (pd.Timestamp.now(tz="Europe/London").tz_localize(None).floor("s") if generated_at is None
+                 else pd.Timestamp(generated_at))
+    history = with_trust_total(daily)
+    history = history[history["metric"].isin(metrics)]
+    n_series = history.groupby(["site", "metric"]).ngroups
+    say(f"Forecasting {n_series} series {horizon} days ahead (automatic model choice)...")
+    fc = forecast(history, int(horizon), exclude=exclude, n_jobs=n_jobs)
+    selection = fc.attrs.get("selection", pd.DataFrame())
+    fc.attrs = {}
+    notes = []
+    beds = staff = None
+    scenario_beds, scenario_staff = [], []
+    all_scenarios = [BASELINE, *scenarios]
+    if bed_base is None or spells is None or ADMISSIONS not in metrics:
+        notes.append("Beds: left out (needs admissions, a bed base and a spells extract).")
+    else:
+        say("Working out bed occupancy" + (f" for {len(all_scenarios)} scenarios" if scenarios else "") + "...")
+        models = "; ".join(f"{r.site}: {_model_label(r.model)}" for r in selection.itertuples()
+                           if r.metric == ADMISSIONS and r.site != TRUST_TOTAL)
+        try:
+            scenario_beds = [bed_outlook(fc, bed_base=bed_base, spells=spells, scenario=s, horizon=int(horizon),
+                                         spells_window_start=spells_window_start, history=daily,
+                                         generated_at=generated, model_text=models) for s in all_scenarios]
+            beds = scenario_beds[0]
+        except OutlookError as exc:
+            notes.append(f"Beds: left out: {exc}")
+            scenario_beds = []
+    if hourly is None and activity["date"].dt.hour.ne(0).any():
+        hourly = activity
+    if rota is None or hourly is None or ATTENDANCES not in metrics:
+        notes.append("Workforce: left out (needs attendances, hourly arrivals and a rota).")
+    else:
+        say("Working out staff needed hour by hour" + (f" for {len(all_scenarios)} scenarios" if scenarios else "")
+            + "...")
+        if workforce_params is None:
+            admitting = set(daily.loc[daily["metric"] == ADMISSIONS, "site"])
+            nurse_led = tuple(sorted(set(daily.loc[daily["metric"] == ATTENDANCES, "site"]) - admitting))
+            workforce_params = WorkforceParams(nurse_led_sites=nurse_led)
+        try:
+            scenario_staff = [workforce_outlook(fc, hourly_history=hourly, rota=rota, params=workforce_params,
+                                                scenario=s, days=28) for s in all_scenarios]
+            staff = scenario_staff[0]
+        except OutlookError as exc:
+            notes.append(f"Workforce: left out: {exc}")
+            scenario_staff = []
+    compared = bool(scenarios) and len(scenario_beds) == len(all_scenarios) == len(scenario_staff)
+    if scenarios and not compared:
+        notes.append("Scenario comparison: left out (it needs both the beds and the workforce views).")
+    return PackData(
+        activity=daily, forecast=fc, selection=selection, horizon=int(horizon), generated_at=generated,
+        data_through=pd.Timestamp(daily["date"].max()), trust=trust, source=source, synthetic=synthetic,
+        nhse_data=nhse_data, beds=beds, workforce=staff,
+        scenarios=tuple(all_scenarios) if compared else (),
+        scenario_beds=tuple(scenario_beds) if compared else (),
+        scenario_staff=tuple(scenario_staff) if compared else (),
+        exclude=tuple(tuple(str(d) for d in pair) for pair in exclude), caveats=tuple(caveats), notes=tuple(notes))
+
+
+# --------------------------------------------------------------------------- figures
+def _actuals(data: PackData) -> pd.DataFrame:
+    return with_trust_total(data.activity)
+
+
+def _series_model(data: PackData, site: str, metric: str) -> str:
+    sel = data.selection
+    if sel.empty:
+        return ""
+    row = sel[(sel["site"] == site) & (sel["metric"] == metric)]
+    return _model_label(row["model"].iloc[0]) if not row.empty else ""
+
+
+def headline_figures(data: PackData, site: str) -> pd.DataFrame:
+    """Attendances and admissions expected in the next 4 and 12 weeks against the same weeks last year.
+
+    Last year means 364 days earlier, so both periods hold the same weekdays. A window longer
+    than the forecast, or without a full year-earlier period, is left empty.
+
+    Returns
+    -------
+    DataFrame
+        ``Measure, Weeks, Expected, P10, P90, Same weeks last year, Change (%)``.
+    """
+    actual = _actuals(data)
+    rows = []
+    for metric in (ATTENDANCES, ADMISSIONS):
+        fc = data.forecast[(data.forecast["site"] == site) & (data.forecast["metric"] == metric)]
+        if fc.empty:
+            continue
+        fc = fc.sort_values("date")
+        past = actual[(actual["site"] == site) & (actual["metric"] == metric)].set_index("date")["value"]
+        for weeks in (4, 12):
+            part = fc.head(7 * weeks)
+            full = len(part) == 7 * weeks
+            expected = part["mean"].sum() if full else np.nan
+            if full and {"p10", "p90"} <= set(part.columns):
+                agg = aggregate_forecast(part.assign(date=part["date"].min()), "weekly")
+                p10, p90 = float(agg["p10"].iloc[0]), float(agg["p90"].iloc[0])
+            else:
+                p10 = p90 = np.nan
+            before = past.reindex(part["date"] - pd.Timedelta(days=364))
+            last_year = before.sum() if full and before.notna().all() else np.nan
+            change = 100 * (expected - last_year) / last_year if last_year else np.nan
+            rows.append({"Measure": METRIC_LABELS.get(metric, metric), "Weeks": weeks, "Expected": expected,
+                         "P10": p10, "P90": p90, "Same weeks last year": last_year, "Change (%)": change})
+    return pd.DataFrame(rows, columns=["Measure", "Weeks", "Expected", "P10", "P90", "Same weeks last year",
+                                       "Change (%)"])
+
+
+def _bed_rows(data: PackData, site: str) -> list[tuple[str, str]]:
+    b = data.beds
+    if b is None or site not in b.sites:
+        return []
+    h = bed_headlines(b, site)
+    c = b.comparison[b.comparison["site"] == site]
+    share = 100 * float((c["mean"] / c["core_beds"]).mean())
+    target = f"{b.target * 100:g} %"
+    return [
+        (f"Expected occupied beds, average night (next {h['days']} days)", f"{h['mean']:,.0f}"),
+        ("Average occupancy, share of core beds", f"{share:.1f} % (planning ceiling {target})"),
+        (f"Days expected over {target} of core beds", f"{h['over_target']} of {h['days']}"),
+        (f"Days likely over {target}, counting the uncertainty", f"{h['expected_over_target']:.0f}"),
+        ("Days expected over all core beds", f"{h['over_core']} of {h['days']}"),
+        ("Highest P90 occupied beds", f"{h['peak_p90']:,.0f}"),
+    ]
+
+
+def _gap_rows(data: PackData, site: str, n: int = 5) -> pd.DataFrame:
+    w = data.workforce
+    if w is None:
+        return pd.DataFrame()
+    table = worst_gap_table(w, None if site == TRUST_TOTAL else site)
+    if table.empty:
+        return table
+    table = (table.sort_values("Short by", ascending=False, kind="stable")
+             .drop_duplicates(["Site", "Date and hour", "Role"]).head(n))
+    return table[["When", "Site", "Date and hour", "Role", "Required", "Rostered", "Short by"]].reset_index(drop=True)
+
+
+def key_messages(data: PackData, site: str) -> list[str]:
+    """Plain-English headline sentences for one site (or the trust) for the summary page and slide."""
+    lines = []
+    where = "Across the trust" if site == TRUST_TOTAL else f"At {site}"
+    figures = headline_figures(data, site)
+    for row in figures[figures["Weeks"] == 12].itertuples():
+        if np.isnan(row.Expected):
+            continue
+        change = ("" if np.isnan(row._7) else
+                  f", {abs(row._7):.1f} % {'more' if row._7 > 0 else 'fewer'} than the same weeks last year")
+        lines.append(f"{where}, {row.Expected:,.0f} {_lower_first(row.Measure)} are expected in the next 12 weeks "
+                     f"(80 % range {row.P10:,.0f} to {row.P90:,.0f}){change}.")
+    if data.beds is not None and site in data.beds.sites:
+        lines.append(bed_headlines(data.beds, site)["sentence"])
+    gaps = _gap_rows(data, site, 1)
+    if not gaps.empty:
+        g = gaps.iloc[0]
+        lines.append(f"Worst staffing gap ahead: {g['Role']} at {g['Site']}, {g['Date and hour']} "
+                     f"({g['When'].lower()}): {g['Required']:g} needed, {g['Rostered']:g} on the rota.")
+    elif data.workforce is not None and site != TRUST_TOTAL and site in data.workforce.sites:
+        lines.append(f"The rota at {site} covers the demand expected in the coming week, weekend and next "
+                     "bank holiday.")
+    return lines
+
+
+def _lower_first(label: str) -> str:
+    """'Emergency admissions' -> 'emergency admissions'; 'A&E attendances' keeps its capitals."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+_SCORES = re.compile(r"([a-z_]+(?:\+[a-z_]+)*) (\d+(?:\.\d+)?)")
+
+
+def backtest_scores(selection: pd.DataFrame) -> pd.DataFrame:
+    """Backtest accuracy of each series' chosen model against the seasonal naive benchmark.
+
+    Read from the automatic model choice (mean pinball loss over its rolling backtests); series
+    forecast with a named model have no scores and are left out.
+
+    Returns
+    -------
+    DataFrame
+        ``site, metric, model, pinball_loss, benchmark_pinball_loss, better_than_benchmark_pct``.
+    """
+    rows = []
+    for r in selection.itertuples() if not selection.empty else ():
+        found = re.search(r"\(([^()]*\d\.\d\d[^()]*)\)", str(getattr(r, "reason", "")))
+        if not found:
+            continue
+        scores = {name: float(v) for name, v in _SCORES.findall(found.group(1))}
+        chosen = scores.get(r.model, scores.get(str(r.model).split("+")[0]))
+        bench = scores.get("seasonal_naive")
+        if chosen is None or not bench:
+            continue
+        rows.append({"site": r.site, "metric": r.metric, "model": r.model, "pinball_loss": chosen,
+                     "benchmark_pinball_loss": bench,
+                     "better_than_benchmark_pct": round(100 * (1 - chosen / bench), 1)})
+    return pd.DataFrame(rows, columns=["site", "metric", "model", "pinball_loss", "benchmark_pinball_loss",
+                                       "better_than_benchmark_pct"])
+
+
+def methods_sections(data: PackData) -> list[tuple[str, list[str]]]:
+    """The methods page: (heading, paragraphs) in plain English."""
+    first, last = data.period
+    start = data.activity["date"].min()
+    sections = []
+    about = []
+    if data.synthetic:
+        about.append(SYNTHETIC_NOTICE)
+    about.append(f"Source: {data.source}; daily data from {start:%d %b %Y} to {data.data_through:%d %b %Y} "
+                 f"for {', '.join(s for s in data.sites if s != TRUST_TOTAL)}. The trust total is the sum "
+                 "of the sites.")
+    about.append(f"Generated {data.generated_at:%d %b %Y %H:%M} by the UEC Demand & Capacity Workbench; "
+                 f"forecast {first:%d %b %Y} to {last:%d %b %Y} ({data.horizon} days).")
+    sections.append(("About these figures", about))
+    models = ["Backtests: forecasts made at past dates and checked against what happened. The benchmark "
+              "repeats the same weekday of the week before; smaller errors (mean pinball loss, which scores "
+              "the whole range, not just the line) are better."]
+    scores = backtest_scores(data.selection)
+    for r in data.selection.itertuples() if not data.selection.empty else ():
+        label = METRIC_LABELS.get(r.metric, r.metric)
+        text = f"{label}, {r.site}: {_model_label(r.model)}"
+        s = scores[(scores["site"] == r.site) & (scores["metric"] == r.metric)]
+        if not s.empty:
+            pct = s["better_than_benchmark_pct"].iloc[0]
+            text += f"; backtest errors {abs(pct):.0f} % {'smaller' if pct >= 0 else 'larger'} than the benchmark"
+        if getattr(r, "interval_scale", 1.0) and float(r.interval_scale) > 1.0:
+            text += f"; ranges widened x{float(r.interval_scale):.2f} because they were too narrow"
+        models.append(text + ".")
+    models.append("Each model forecasts a whole distribution: the line is the expected value and the shaded "
+                  "bands hold 50 %, 80 % and 95 % of likely outcomes. The automatic choice compares calendar "
+                  "count regression, ARIMA with calendar terms, exponential smoothing and the seasonal naive "
+                  "benchmark on rolling backtests and keeps the most accurate (or an average of the best two).")
+    if data.exclude:
+        models.append("Left out of fitting: " + "; ".join(f"{a} to {b}" for a, b in data.exclude)
+                      + " (the COVID-19 period, when demand did not follow its usual pattern).")
+    sections.append(("Forecast models and their accuracy", models))
+    if data.beds is not None:
+        stays = [DEFINITION]
+        stays += [f"{r.site}: mean stay {r.mean_now:g} days, median {r.median:g}, 90th percentile {r.p90:g} "
+                  f"({r.source})." for r in data.beds.los.itertuples()]
+        stays.append("Occupied beds ahead = patients already in a bed who have not yet left + each day's "
+                     "expected admissions still in hospital (admissions x the chance a stay lasts that long).")
+        sections.append(("Length of stay and occupied beds", stays))
+    assumptions = [f"4-hour performance = 1 - patients over 4 hours / attendances, higher is better; target "
+                   f"{FOUR_HOUR_TARGET_TEXT}.",
+                   "SPC charts follow NHS England's Making Data Count: XmR charts of weekly figures with process "
+                   "limits at the mean +/- 2.66 x the mean moving range; special causes are a point beyond a "
+                   "limit, 7 in a run on one side of the mean, 7 rising or falling, or 2 of 3 near a limit."]
+    skip = len(describe(BASELINE))  # the outlooks' traces open with the (baseline) scenario's settings
+    if data.beds is not None:
+        assumptions += [line for line in data.beds.trace[skip:] if not line.startswith("Length of stay")]
+    if data.workforce is not None:
+        assumptions += list(data.workforce.trace[skip:])
+    sections.append(("Assumptions", assumptions))
+    quality = list(data.caveats) + list(data.notes)
+    sections.append(("Data quality caveats", quality or ["The data passed every validation check on load."]))
+    sections.append(("Attribution", [OGL_ATTRIBUTION if data.nhse_data else
+                                     "No NHS England statistics are used in this pack."]))
+    return sections
+
+
+# --------------------------------------------------------------------------- charts
+def _footnote(data: PackData, model: str = "") -> str:
+    return charts.footnote_text(source=data.source, data_through=data.data_through, model=model,
+                                generated_at=data.generated_at)
+
+
+def _weekly(frame: pd.DataFrame) -> pd.DataFrame:
+    weekly = resample_activity(frame, "weekly")
+    return weekly[weekly["complete"]][["site", "metric", "date", "value"]]
+
+
+def _spc_charts(data: PackData) -> list[PackChart]:
+    actual = _actuals(data)
+    weekly = _weekly(actual[actual["metric"].isin([ATTENDANCES, ADMISSIONS, BREACHES_4H])])
+    if weekly.empty:
+        return []
+    weekly = weekly[weekly["date"] > weekly["date"].max() - pd.Timedelta(weeks=_WEEKS_SHOWN)]
+    wide = weekly.pivot_table(index=["site", "date"], columns="metric", values="value").reset_index()
+    series = [(ATTENDANCES, "neutral", None), (ADMISSIONS, "neutral", None)]
+    if {ATTENDANCES, BREACHES_4H} <= set(wide.columns):
+        perf = wide.dropna(subset=[ATTENDANCES, BREACHES_4H])
+        perf = perf[perf[ATTENDANCES] > 0]
+        four = pd.DataFrame({"site": perf["site"], "metric": _FOUR_HOUR, "date": perf["date"],
+                             "value": 100 * (1 - perf[BREACHES_4H] / perf[ATTENDANCES])})
+        weekly = pd.concat([weekly, four], ignore_index=True)
+        series.append((_FOUR_HOUR, "higher", 100 * FOUR_HOUR_TARGET))
+    out = []
+    for metric, direction, target in series:
+        part = weekly[weekly["metric"] == metric]
+        if part.empty:
+            continue
+        sites = [s for s in data.sites if s in set(part["site"])]
+        result = xmr(part, direction=direction, target=target)
+        summary = result.summary.set_index("site")
+        if metric == _FOUR_HOUR:
+            label, y_title = "4-hour performance", "Seen within 4 hours (%)"
+            key = TRUST_TOTAL if TRUST_TOTAL in summary.index else sites[0]
+            verdict = {"pass": "should consistently meet", "fail": "will consistently miss",
+                       "inconsistent": "will hit and miss"}.get(summary.loc[key, "assurance"], "is compared with")
+            who = "across the trust" if key == TRUST_TOTAL else f"at {key}"
+            title = (f"4-hour performance {who}: {summary.loc[key, 'latest_value']:.1f} % in the latest week; "
+                     f"{verdict} the {target:g} % target as things stand")
+        else:
+            label, y_title = METRIC_LABELS.get(metric, metric), None
+            unusual = [s for s in sites if summary.loc[s, "variation"] != "common cause"]
+            title = (f"{label}, weekly: " + (f"unusual (special-cause) variation in the latest week at "
+                                             f"{', '.join(unusual)}" if unusual else
+                                             "the latest week is within the usual range at every site"))
+        weeks = sorted(part["date"].unique())
+        subtitle = [f"Weeks commencing {pd.Timestamp(weeks[0]):%d %b %Y} to {pd.Timestamp(weeks[-1]):%d %b %Y}; "
+                    "mean and process limits from every week shown (Making Data Count XmR)"]
+        if metric == _FOUR_HOUR:
+            subtitle.append("Share of attendances leaving A&E within 4 hours; higher is better; target 78 % "
+                            "(2025/26 planning target; constitutional standard 95 %)")
+        chart = spc_chart(result, title=title, subtitle=subtitle, footnote=_footnote(data), sites=sites,
+                          y_title=y_title, view="weekly", columns=2, width=360, height=170)
+        out.append(PackChart(name=f"spc_{metric}", section="Recent performance (SPC)",
+                             heading=f"{label}: statistical process control", title=title, chart=chart))
+    return out
+
+
+def _forecast_title(site: str, metric: str, weekly_fc: pd.DataFrame) -> str:
+    label = METRIC_LABELS.get(metric, metric)
+    where = "across the trust" if site == TRUST_TOTAL else f"at {site}"
+    peak = weekly_fc.loc[weekly_fc["mean"].idxmax()]
+    return (f"{label} {where} expected to peak at ~{peak['mean'] / 7:,.0f} a day in the week of "
+            f"{peak['date']:%d %b %Y}")
+
+
+def _change_text(data: PackData, site: str, metric: str) -> str:
+    figures = headline_figures(data, site)
+    row = figures[(figures["Measure"] == METRIC_LABELS.get(metric, metric)) & (figures["Weeks"] == 12)]
+    if row.empty or np.isnan(row["Change (%)"].iloc[0]):
+        return ""
+    r = row.iloc[0]
+    return (f"Next 12 weeks: {r['Expected']:,.0f} expected, {r['Change (%)']:+.1f} % on the same weeks last "
+            f"year ({r['Same weeks last year']:,.0f})")
+
+
+def _models_text(data: PackData, metric: str, sites) -> str:
+    """One model name when every site used it, else 'site: model' for each."""
+    models = {s: _series_model(data, s, metric) for s in sites}
+    if len(set(models.values())) == 1:
+        return next(iter(models.values()), "")
+    return "; ".join(f"{s}: {m}" for s, m in models.items())
+
+
+def _fan_charts(data: PackData) -> list[PackChart]:
+    actual = _actuals(data)
+    out = []
+    for metric in (ATTENDANCES, ADMISSIONS):
+        for site in data.sites:
+            fc = data.forecast[(data.forecast["site"] == site) & (data.forecast["metric"] == metric)]
+            if fc.empty:
+                continue
+            weekly_fc = aggregate_forecast(fc.sort_values("date"), "weekly")
+            weekly_fc = weekly_fc[weekly_fc["complete"]].reset_index(drop=True)
+            if weekly_fc.empty:
+                continue
+            hist = _weekly(actual[(actual["site"] == site) & (actual["metric"] == metric)])
+            hist = hist[hist["date"] > hist["date"].max() - pd.Timedelta(weeks=_WEEKS_SHOWN)]
+            title = _forecast_title(site, metric, weekly_fc)
+            model = _series_model(data, site, metric)
+            period = (f"Weekly totals: forecast weeks commencing {weekly_fc['date'].min():%d %b %Y} to "
+                      f"{weekly_fc['date'].max():%d %b %Y} with 50 %, 80 % and 95 % ranges; actuals for the "
+                      f"{_WEEKS_SHOWN} weeks before")
+            subtitle = [t for t in (_change_text(data, site, metric), period) if t]
+            chart = charts.fan_chart(hist[["date", "value"]], weekly_fc, metric=metric, title=title,
+                                     subtitle=subtitle, view="weekly", width=_CHART_WIDTH, height=300)
+            slug = re.sub(r"[^a-z0-9]+", "_", site.lower()).strip("_")
+            out.append(PackChart(name=f"forecast_{metric}_{slug}", section="Forecasts",
+                                 heading=f"{METRIC_LABELS.get(metric, metric)} forecast: {site}", title=title,
+                                 chart=charts.with_footnote(chart, _footnote(data, model))))
+    return out
+
+
+def _occupancy_title(outlook: BedOutlook, site: str) -> str:
+    occ = outlook.occupancy[outlook.occupancy["site"] == site]
+    peak = occ.loc[occ["mean"].idxmax()]
+    share = peak["mean"] / peak["core_beds"] if peak["core_beds"] else np.nan
+    where = "across the trust" if site == TRUST_TOTAL else f"at {site}"
+    return (f"Occupied beds {where} expected to peak at ~{peak['mean']:,.0f} "
+            f"({share:.0%} of core beds) on {peak['date']:%a %d %b %Y}")
+
+
+def _bed_charts(data: PackData) -> list[PackChart]:
+    b = data.beds
+    if b is None:
+        return []
+    out = []
+    models = _models_text(data, ADMISSIONS, [s for s in b.sites if s != TRUST_TOTAL])
+    for site in b.sites:
+        occ = b.occupancy[b.occupancy["site"] == site]
+        hist = b.history[b.history["site"] == site] if not b.history.empty else None
+        title = _occupancy_title(b, site)
+        subtitle = [f"{occ['date'].min():%d %b %Y} to {occ['date'].max():%d %b %Y}; midnight census against "
+                    f"core beds, core + escalation beds and the {b.target * 100:g} % planning ceiling",
+                    "50/80/95 % ranges carry the admissions forecast and random lengths of stay"]
+        chart = charts.occupancy_chart(occ, history=hist, title=title, subtitle=subtitle, target=b.target,
+                                       width=_CHART_WIDTH, height=300)
+        slug = re.sub(r"[^a-z0-9]+", "_", site.lower()).strip("_")
+        out.append(PackChart(name=f"beds_{slug}", section="Beds", heading=f"Bed occupancy against capacity: {site}",
+                             title=title, chart=charts.with_footnote(chart, _footnote(data, models))))
+    return out
+
+
+def _heatmap_title(heat: pd.DataFrame, site: str, role: str) -> str:
+    short = heat[heat["gap"] > 0]
+    if short.empty:
+        return f"{site}, {role}: the rota covers demand in every hour of the week"
+    worst = short.loc[short["gap"].idxmax()]
+    return (f"{site}, {role}: {len(short)} of 168 weekly hours short on average; worst "
+            f"{worst['weekday']}s {int(worst['hour']):02d}:00 ({worst['gap']:+.1f})")
+
+
+def _workforce_charts(data: PackData) -> list[PackChart]:
+    w = data.workforce
+    if w is None:
+        return []
+    out = []
+    for site in w.sites:
+        heat = w.heat[w.heat["site"] == site]
+        top = max(1.0, float(heat["gap"].abs().max())) if not heat.empty else 1.0
+        for role, part in heat.groupby("role", sort=True):
+            if part["required"].sum() == 0 and part["rostered"].sum() == 0:
+                continue  # e.g. no clinicians at a nurse-led unit, needed or rostered
+            title = _heatmap_title(part, site, role)
+            subtitle = (f"Staff required at the planning level minus staff on the rota, averaged over the "
+                        f"{w.days} days from {w.start:%d %b %Y}; orange = short, blue = spare")
+            chart = charts.staffing_heatmap_chart(part, title=title, subtitle=subtitle, top=top,
+                                                  width=_CHART_WIDTH, row_height=26)
+            slug = re.sub(r"[^a-z0-9]+", "_", f"{site}_{role}".lower()).strip("_")
+            out.append(PackChart(name=f"workforce_{slug}", section="Workforce",
+                                 heading=f"Staffing against demand: {site}, {role}", title=title,
+                                 chart=charts.with_footnote(chart, _footnote(data, _series_model(
+                                     data, site, ATTENDANCES)))))
+    return out
+
+
+def _scenario_table(data: PackData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return scenario_table(list(data.scenario_beds), list(data.scenario_staff))
+
+
+def _scenario_charts(data: PackData) -> list[PackChart]:
+    if not data.scenario_beds:
+        return []
+    _, series = _scenario_table(data)
+    names = list(dict.fromkeys(series["scenario"]))
+    means = series.groupby("scenario")["mean"].mean().reindex(names)
+    best = (means - means.iloc[0]).idxmin()
+    title = (f"'{best}' changes average occupied beds by {means[best] - means.iloc[0]:+,.0f} against the baseline"
+             if best != names[0] else "No scenario lowers occupied beds below the baseline")
+    where = data.scenario_beds[0].sites[-1]
+    chart = charts.scenario_occupancy_chart(series, title=title,
+                                            subtitle=f"Expected occupied beds, {where}, next {data.horizon} days",
+                                            width=_CHART_WIDTH, height=300)
+    return [PackChart(name="scenarios_occupancy", section="Scenarios", heading="Scenario comparison",
+                      title=title, chart=charts.with_footnote(chart, _footnote(data)))]
+
+
+def pack_charts(data: PackData) -> list[PackChart]:
+    """Every chart of the pack in page order: SPC, forecasts, beds, workforce, scenarios.
+
+    Each carries a footnote with the source, data-through date, model (where one applies) and
+    generation time; ``name`` is numbered in page order, e.g. ``03_forecast_attendances_alexandra``.
+    """
+    found = [*_spc_charts(data), *_fan_charts(data), *_bed_charts(data), *_workforce_charts(data),
+             *_scenario_charts(data)]
+    return [PackChart(name=f"{i:02d}_{c.name}", section=c.section, heading=c.heading, title=c.title,
+                      chart=c.chart) for i, c in enumerate(found, start=1)]
+
+
+def render_charts(pack: Sequence[PackChart], *, ppi: float = PACK_PPI,
+                  progress: Callable[[str], None] | None = None) -> dict[str, bytes]:
+    """PNG bytes of each chart, keyed by its name (rendered by vl-convert; no browser)."""
+    say = progress or _NO_PROGRESS
+    say(f"Drawing {len(pack)} charts...")
+    return {c.name: chart_bytes(c.chart, "png", ppi=ppi, width=_CHART_WIDTH, height=300) for c in pack}
+
+
+def charts_zip(pngs: dict[str, bytes]) -> bytes:
+    """The PNG charts in one zip file (``NAME.png`` each)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, png in pngs.items():
+            zf.writestr(f"{name}.png", png)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- PDF
+_LATIN = str.maketrans({"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "≤": "<=", "≥": ">=",
+                        "…": "...", "−": "-", "•": "-", "\u00a0": " ", "\u202f": " "})
+_BLUE = (0, 94, 184)
+_DARK = (35, 31, 32)
+_GREY = (66, 85, 99)
+_PALE = (232, 237, 238)
+_ORANGE = (237, 139, 0)
+
+
+def _t(text) -> str:
+    """Text the PDF core font can print (Latin-1): dashes, quotes and symbols spelt plainly."""
+    return str(text).translate(_LATIN).encode("latin-1", "replace").decode("latin-1")
+
+
+def _fmt(value, pct: bool = False) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "-"
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}"
+    if isinstance(value, (float, np.floating)):
+        return f"{value:+.1f} %" if pct else f"{value:,.0f}"
+    return str(value)
+
+
+def _figure_rows(data: PackData, site: str) -> list[list[str]]:
+    figures = headline_figures(data, site)
+    rows = []
+    for measure, part in figures.groupby("Measure", sort=False):
+        row = [measure]
+        for weeks in (4, 12):
+            r = part[part["Weeks"] == weeks]
+            if r.empty:
+                row += ["-"] * 4
+                continue
+            r = r.iloc[0]
+            rng = "-" if np.isnan(r["P10"]) else f"{r['P10']:,.0f} to {r['P90']:,.0f}"
+            row += [_fmt(r["Expected"]), rng, _fmt(r["Same weeks last year"]), _fmt(r["Change (%)"], pct=True)]
+        rows.append(row)
+    return rows
+
+
+def _pdf_class():
+    from fpdf import FPDF
+
+    class _PackPDF(FPDF):
+        trust = ""
+        stamp = ""
+
+        def header(self):
+            if self.page_no() == 1:
+                return
+            self.set_fill_color(*_BLUE)
+            self.rect(0, 0, self.w, 4, style="F")
+            self.set_xy(self.l_margin, 6)
+            self.set_font("Helvetica", "", 8)
+            self.set_text_color(*_GREY)
+            self.cell(0, 4, _t(f"{self.trust} · UEC demand and capacity board pack"), align="L")
+            self.set_y(13)
+
+        def footer(self):
+            if self.page_no() == 1:
+                return
+            self.set_y(-10)
+            self.set_font("Helvetica", "", 8)
+            self.set_text_color(*_GREY)
+            self.cell(0, 5, _t(self.stamp), align="L")
+            self.set_x(self.l_margin)
+            self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
+
+    return _PackPDF
+
+
+def _heading(pdf, text: str, size: int = 18) -> None:
+    pdf.set_font("Helvetica", "B", size)
+    pdf.set_text_color(*_DARK)
+    pdf.multi_cell(0, size * 0.45, _t(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+
+
+def _paragraph(pdf, text: str, size: float = 10, bullet: bool = False) -> None:
+    pdf.set_font("Helvetica", "", size)
+    pdf.set_text_color(*_DARK)
+    if bullet:
+        pdf.set_x(pdf.l_margin + 2)
+        pdf.multi_cell(0, size * 0.5, _t(f"-  {text}"), new_x="LMARGIN", new_y="NEXT")
+    else:
+        pdf.multi_cell(0, size * 0.5, _t(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+
+
+def _table(pdf, header: list[str], rows: list[list[str]], widths: Sequence[float] | None = None,
+           size: float = 9) -> None:
+    from fpdf.fonts import FontFace
+
+    pdf.set_font("Helvetica", "", size)
+    pdf.set_text_color(*_DARK)
+    style = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=_BLUE)
+    with pdf.table(col_widths=tuple(widths) if widths else None, headings_style=style, line_height=size * 0.5,
+                   text_align="LEFT", cell_fill_color=_PALE, cell_fill_mode="ROWS", borders_layout="HORIZONTAL_LINES",
+                   width=pdf.epw) as table:
+        head = table.row()
+        for h in header:
+            head.cell(_t(h))
+        for r in rows:
+            row = table.row()
+            for value in r:
+                row.cell(_t(value))
+    pdf.ln(3)
+
+
+def _cover(pdf, data: PackData) -> None:
+    first, last = data.period
+    pdf.add_page()
+    pdf.set_fill_color(*_BLUE)
+    pdf.rect(0, 0, pdf.w, 92, style="F")
+    pdf.set_xy(18, 26)
+    pdf.set_text_color(255, 255, 255)
+    pdf.set_font("Helvetica", "B", 30)
+    pdf.multi_cell(pdf.w - 36, 13, _t("Urgent and emergency care: demand and capacity board pack"),
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(18)
+    pdf.set_font("Helvetica", "", 18)
+    pdf.cell(0, 10, _t(data.trust), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_xy(18, 102)
+    pdf.set_text_color(*_DARK)
+    pdf.set_font("Helvetica", "", 14)
+    for line in (f"Period: {first:%d %B %Y} to {last:%d %B %Y} ({data.horizon} days ahead)",
+                 f"Data through: {data.data_through:%d %B %Y}",
+                 f"Generated: {data.generated_at:%d %B %Y %H:%M}",
+                 f"Source: {data.source}"):
+        pdf.set_x(18)
+        pdf.cell(0, 9, _t(line), new_x="LMARGIN", new_y="NEXT")
+    if data.synthetic:
+        pdf.set_xy(18, 150)
+        pdf.set_fill_color(255, 243, 224)
+        pdf.set_draw_color(*_ORANGE)
+        pdf.set_font("Helvetica", "B", 12)
+        pdf.multi_cell(pdf.w - 36, 7, _t("Synthetic data. " + SYNTHETIC_NOTICE), border=1, fill=True, padding=3,
+                       new_x="LMARGIN", new_y="NEXT")
+
+
+def _summary_order(data: PackData) -> list[str]:
+    """The trust first (what a board reads first), then each site."""
+    return sorted(data.sites, key=lambda s: s != TRUST_TOTAL)
+
+
+def _summary_page(pdf, data: PackData, site: str) -> None:
+    pdf.add_page()
+    pdf.start_section(f"Summary: {site}")
+    _heading(pdf, f"Summary: {site}")
+    for line in key_messages(data, site):
+        _paragraph(pdf, line, 10, bullet=True)
+    pdf.ln(1)
+    rows = _figure_rows(data, site)
+    if rows:
+        _table(pdf, ["Measure", "Next 4 weeks", "80 % range", "Same 4 weeks last year", "Change",
+                     "Next 12 weeks", "80 % range", "Same 12 weeks last year", "Change"], rows,
+               widths=(34, 20, 26, 24, 16, 20, 26, 24, 16), size=8.5)
+    beds = _bed_rows(data, site)
+    if beds:
+        _table(pdf, ["Beds", "Next days"], [list(r) for r in beds], widths=(60, 40), size=8.5)
+    gaps = _gap_rows(data, site)
+    if not gaps.empty:
+        _table(pdf, ["Worst staffing gaps: when", "Site", "Date and hour", "Role", "Required", "Rostered",
+                     "Short by"], [[str(v) if not isinstance(v, float) else f"{v:g}" for v in r]
+                                   for r in gaps.itertuples(index=False)],
+               widths=(28, 26, 30, 16, 12, 12, 12), size=8.5)
+
+
+def _chart_page(pdf, chart: PackChart, png: bytes, new_section: bool) -> None:
+    from PIL import Image
+
+    pdf.add_page()
+    if new_section:
+        pdf.start_section(chart.section)
+    pdf.start_section(chart.heading, level=1)
+    pdf.set_font("Helvetica", "", 9)
+    pdf.set_text_color(*_BLUE)
+    pdf.cell(0, 5, _t(chart.section.upper()), new_x="LMARGIN", new_y="NEXT")
+    _heading(pdf, chart.heading, 16)
+    top = pdf.get_y() + 1
+    width_px, height_px = Image.open(io.BytesIO(png)).size
+    room_w, room_h = pdf.epw, pdf.h - top - 14
+    scale = min(room_w / width_px, room_h / height_px)
+    w, h = width_px * scale, height_px * scale
+    pdf.image(io.BytesIO(png), x=pdf.l_margin + (room_w - w) / 2, y=top, w=w, h=h)
+
+
+def _scenario_page(pdf, data: PackData) -> None:
+    table, _ = _scenario_table(data)
+    pdf.add_page()
+    pdf.start_section("Scenario comparison: figures", level=1)
+    _heading(pdf, "Scenario comparison: figures", 16)
+    cols = list(table.columns)
+    n = len(cols) - 1
+    _table(pdf, cols, [[str(r[0])] + [f"{v:,.1f}".removesuffix(".0") if isinstance(v, float) else f"{v:,}"
+                                      for v in r[1:]] for r in table.itertuples(index=False)],
+           widths=(110, *([min(40, 160 / max(n, 1))] * n)), size=8.5)
+    for scenario in data.scenarios[1:]:
+        _paragraph(pdf, "; ".join(describe(scenario)), 8.5, bullet=True)
+
+
+def _methods_page(pdf, data: PackData) -> None:
+    pdf.add_page()
+    pdf.start_section("Methods and caveats")
+    _heading(pdf, "Methods, assumptions and data quality")
+    for heading, paragraphs in methods_sections(data):
+        pdf.set_font("Helvetica", "B", 11)
+        pdf.set_text_color(*_BLUE)
+        pdf.cell(0, 6, _t(heading), new_x="LMARGIN", new_y="NEXT")
+        for text in paragraphs:
+            _paragraph(pdf, text, 8.5, bullet=len(paragraphs) > 1)
+        pdf.ln(1)
+
+
+def pdf_bytes(data: PackData, pack: Sequence[PackChart], pngs: dict[str, bytes]) -> bytes:
+    """The board pack as an A4 landscape PDF.
+
+    Pages: cover (trust, period, data through); a summary per site and the trust; one page per
+    chart (SPC, forecasts, beds, workforce, scenarios) headed by its section and name; the scenario
+    figures when scenarios are compared; methods, assumptions and data quality caveats. The PDF
+    has bookmarks for each section.
+    """
+    pdf = _pdf_class()(orientation="L", unit="mm", format="A4")
+    pdf.trust = data.trust
+    pdf.stamp = (f"Data through {data.data_through:%d %b %Y} · generated {data.generated_at:%d %b %Y %H:%M}"
+                 + (" · SYNTHETIC DATA" if data.synthetic else ""))
+    pdf.set_margins(12, 12, 12)
+    pdf.set_auto_page_break(auto=True, margin=14)
+    pdf.set_title(f"UEC board pack: {data.trust}")
+    pdf.set_author("UEC Demand & Capacity Workbench")
+    pdf.set_creation_date(data.generated_at.to_pydatetime().astimezone())
+    _cover(pdf, data)
+    for site in _summary_order(data):
+        _summary_page(pdf, data, site)
+    section = None
+    for chart in pack:
+        _chart_page(pdf, chart, pngs[chart.name], chart.section != section)
+        section = chart.section
+    if data.scenario_beds:
+        _scenario_page(pdf, data)
+    _methods_page(pdf, data)
+    return bytes(pdf.output())
+
+
+# --------------------------------------------------------------------------- PowerPoint
+def pptx_bytes(data: PackData, pack: Sequence[PackChart], pngs: dict[str, bytes]) -> bytes:
+    """The charts as a 16:9 PowerPoint deck: a title slide, a summary slide, then one chart per slide.
+
+    Each chart slide's title placeholder holds the chart's title (its message), so the slides
+    drop into a board-paper template; the notes of each slide name the section and source.
+    """
+    from pptx import Presentation
+    from pptx.dml.color import RGBColor
+    from pptx.util import Inches, Pt
+
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
+    first, last = data.period
+
+    def place(shape, left, top, width, height):
+        shape.left, shape.top, shape.width, shape.height = (Inches(left), Inches(top), Inches(width),
+                                                            Inches(height))
+
+    def style(shape, size, bold=False, colour=(35, 31, 32)):
+        for p in shape.text_frame.paragraphs:
+            for run in p.runs:
+                run.font.size, run.font.bold, run.font.name = Pt(size), bold, "Arial"
+                run.font.color.rgb = RGBColor(*colour)
+
+    slide = prs.slides.add_slide(prs.slide_layouts[0])
+    slide.shapes.title.text = "Urgent and emergency care: demand and capacity"
+    place(slide.shapes.title, 0.8, 1.6, 11.7, 1.6)
+    style(slide.shapes.title, 36, True, _BLUE)
+    sub = slide.placeholders[1]
+    sub.text = (f"{data.trust}\nPeriod: {first:%d %b %Y} to {last:%d %b %Y} · data through "
+                f"{data.data_through:%d %b %Y} · generated {data.generated_at:%d %b %Y %H:%M}"
+                + (f"\n{SYNTHETIC_NOTICE}" if data.synthetic else ""))
+    place(sub, 0.8, 3.5, 11.7, 2.6)
+    style(sub, 18)
+
+    summary_site = TRUST_TOTAL if TRUST_TOTAL in data.sites else data.sites[0]
+    slide = prs.slides.add_slide(prs.slide_layouts[1])
+    slide.shapes.title.text = f"Summary: {summary_site}"
+    place(slide.shapes.title, 0.6, 0.3, 12.1, 1.0)
+    style(slide.shapes.title, 28, True)
+    body = slide.placeholders[1]
+    place(body, 0.6, 1.4, 12.1, 5.7)
+    messages = key_messages(data, summary_site) + [
+        f"{line}" for site in data.sites if site != summary_site for line in key_messages(data, site)[:1]]
+    body.text_frame.text = messages[0] if messages else "No figures."
+    for line in messages[1:]:
+        body.text_frame.add_paragraph().text = line
+    style(body, 16)
+
+    for chart in pack:
+        slide = prs.slides.add_slide(prs.slide_layouts[5])
+        slide.shapes.title.text = chart.title
+        place(slide.shapes.title, 0.5, 0.25, 12.3, 1.0)
+        style(slide.shapes.title, 22, True)
+        png = pngs[chart.name]
+        from PIL import Image
+        width_px, height_px = Image.open(io.BytesIO(png)).size
+        room_w, room_h = 12.3, 5.9
+        scale = min(room_w / width_px, room_h / height_px)
+        w, h = width_px * scale, height_px * scale
+        slide.shapes.add_picture(io.BytesIO(png), Inches(0.5 + (room_w - w) / 2), Inches(1.35), Inches(w), Inches(h))
+        slide.notes_slide.notes_text_frame.text = f"{chart.section}: {chart.heading}. {_footnote(data)}"
+    prs.core_properties.title = f"UEC board pack: {data.trust}"
+    prs.core_properties.author = "UEC Demand & Capacity Workbench"
+    buffer = io.BytesIO()
+    prs.save(buffer)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- workbook
+def workbook_bytes(data: PackData) -> bytes:
+    """The pack's tables as an XLSX workbook (injection-safe, with a notes sheet).
+
+    Sheets: forecast, model selection, backtest scores, headline figures, beds, workforce, worst
+    staffing gaps, scenario comparison and scenario parameters (those that apply), then Notes.
+    """
+    fc = data.forecast.copy()
+    numbers = fc.select_dtypes("number").columns
+    fc[numbers] = fc[numbers].round(2)
+    fc = fc.assign(data_through=data.data_through, generated_at=data.generated_at)
+    sheets = {"Forecast": fc}
+    if not data.selection.empty:
+        sheets["Model selection"] = data.selection.assign(
+            model_label=data.selection["model"].map(_model_label))
+        sheets["Backtest scores"] = backtest_scores(data.selection)
+    sheets["Headline figures"] = pd.concat(
+        [headline_figures(data, s).assign(Site=s) for s in data.sites], ignore_index=True).round(1)
+    if data.beds is not None:
+        sheets["Beds"] = beds_frame(data.beds)
+    if data.workforce is not None:
+        sheets["Workforce"] = workforce_frame(data.workforce)
+        sheets["Worst staffing gaps"] = worst_gap_table(data.workforce)
+    if data.scenario_beds:
+        sheets["Scenario comparison"] = _scenario_table(data)[0]
+    scenarios = data.scenarios or (BASELINE,)
+    sheets["Scenario parameters"] = pd.DataFrame(
+        [{"scenario": s.name, "setting": line, "json": s.to_json()} for s in scenarios for line in describe(s)])
+    notes = standard_notes(synthetic=data.synthetic, nhse_data=data.nhse_data, data_through=data.data_through,
+                           generated_at=data.generated_at, caveats=list(data.caveats) + list(data.notes))
+    notes.insert(1 if data.synthetic else 0, ("Source", data.source))
+    notes += [("Method", line) for heading, lines in methods_sections(data)
+              if heading in ("Forecast models and their accuracy", "Assumptions") for line in lines]
+    return xlsx_bytes(sheets, notes)
+
+
+def build_pack(data: PackData, *, ppi: float = PACK_PPI, progress: Callable[[str], None] | None = None) -> BoardPack:
+    """Charts, PNGs, PDF, PowerPoint deck and workbook for one pipeline result."""
+    say = progress or _NO_PROGRESS
+    pack = pack_charts(data)
+    pngs = render_charts(pack, ppi=ppi, progress=say)
+    say("Writing the PDF, PowerPoint and Excel files...")
+    return BoardPack(charts=tuple(pack), pngs=pngs, pdf=pdf_bytes(data, pack, pngs), pptx=pptx_bytes(data, pack, pngs),
+                     xlsx=workbook_bytes(data))
