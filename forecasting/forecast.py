@@ -279,9 +279,9 @@ def _forecast_auto(y, ctx, horizon, quantiles) -> SeriesForecast:
         notes += n
     joined = []
     if pick != "seasonal_naive":
-        # candidates the history is too short to refit at the backtest's origins (ETS and ARIMA
-        # errors need two years of months) but that fit the whole history join the pick
-        for name in (n for n in candidates if n not in complete and n != "seasonal_naive"):
+        # candidates the history is too short to refit at any of the backtest's origins (ETS and
+        # ARIMA errors need two years of months) but that fit the whole history join the pick
+        for name in (n for n in candidates if n not in counts.index and n != "seasonal_naive"):
             try:
                 frames.append(_fit_predict(name, y, ctx, horizon, quantiles))
                 joined.append(name)
@@ -364,8 +364,10 @@ def forecast(history: pd.DataFrame, horizon: int, *, model: str = "auto",
     horizon : int
         Periods ahead, starting the period after each series' last observation.
     model : str
-        'auto' (choose or combine per series by rolling-origin backtest: pinball loss first)
-        or a registered model name (see ``forecasting.models.REGISTRY``).
+        'auto' (choose or combine per series by rolling-origin backtest: pinball loss first;
+        candidates the history is too short to backtest are averaged in; monthly intervals
+        widen at least with the square root of the months ahead) or a registered model name
+        (see ``forecasting.models.REGISTRY``).
     quantiles : sequence of float
         Quantile levels; the median is always included.
     holidays : str or DataFrame

@@ -64,7 +64,9 @@ class ArimaErrors(ForecastModel):
     or excluded periods are simply skipped. The ARMA errors carry the recent departure from
     the calendar pattern into the first periods of the forecast. Quantiles are normal on the
     log scale, transformed back; monthly counts are modelled per day of the month. The last
-    3 years are used (6 weeks of hourly data, 5 years of months)."""
+    3 years are used (6 weeks of hourly data, 5 years of months). Monthly series are first
+    checked for one clear level shift (base.level_shift), and months before it are rescaled to
+    the new level."""
 
     name = "arima_errors"
     label = "Regression with ARIMA errors"

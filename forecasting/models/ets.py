@@ -115,7 +115,9 @@ class ETS(ForecastModel):
     when there are fewer than two cycles); hourly data uses the last 8 weeks, a 24-hour cycle
     and a fixed day-of-week level taken out beforehand. Short gaps are filled by seasonal
     interpolation and the fit uses the latest unbroken stretch (at most 3 years of days).
-    Quantiles are the model's exact forecast intervals on the log scale, transformed back."""
+    Quantiles are the model's exact forecast intervals on the log scale, transformed back.
+    Monthly series are first checked for one clear level shift (base.level_shift), and months
+    before it are rescaled to the new level."""
 
     name = "ets"
     label = "ETS (exponential smoothing)"

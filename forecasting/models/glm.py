@@ -32,7 +32,8 @@ class CountGLM(ForecastModel):
     Fourier terms, England bank holidays and the days either side, the festive fortnight and a
     trend; recent years weigh more; the latest weeks' departure from the model sets a local
     level that fades over the horizon. Quantiles are negative binomial, widened for the
-    uncertainty of that level."""
+    uncertainty of that level. Monthly series are first checked for one clear level shift
+    (base.level_shift), and months before it are rescaled to the new level."""
 
     name = "count_glm"
     label = "Count regression (negative binomial)"
