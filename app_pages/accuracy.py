@@ -17,10 +17,9 @@ c1, c2, c3 = st.columns([2, 3, 3])
 metric = c1.selectbox("Metric", fui.all_metrics(frame), format_func=lambda m: METRIC_LABELS.get(m, m), key="acc_metric")
 slow = fui.slow_model_labels(frequency)
 include_slow = c2.toggle(
-    f"Include slow models ({', '.join(slow)})" if slow else "Include slow models (Prophet, ARIMA)",
-    value=False, disabled=not slow, key="acc_slow",
-    help="They take much longer to refit at every origin." if slow
-    else "No slow model is installed in this workbench.")
+    "Include the slow models", value=False, disabled=not slow, key="acc_slow",
+    help=(f"{', '.join(slow)}: they take much longer to refit at every origin." if slow
+          else "No slow model is offered for this data."))
 covid_in_data = fui.covers_covid(frame)
 exclude_covid = c3.checkbox(fui.COVID_LABEL, value=covid_in_data, disabled=not covid_in_data,
                             key="acc_covid", wrap=True,
