@@ -121,6 +121,7 @@ def _daily(activity: pd.DataFrame) -> pd.DataFrame:
 
 
 def run_pipeline(activity: pd.DataFrame, *, horizon: int = 90, metrics: Sequence[str] = (ATTENDANCES, ADMISSIONS),
+                 model: str = "auto",
                  bed_base: pd.DataFrame | None = None, spells: pd.DataFrame | None = None,
                  spells_window_start=None, rota: pd.DataFrame | None = None,
                  hourly: pd.DataFrame | None = None, workforce_params: WorkforceParams | None = None,
@@ -138,6 +139,8 @@ def run_pipeline(activity: pd.DataFrame, *, horizon: int = 90, metrics: Sequence
         Days ahead to forecast (and to plan beds for).
     metrics : sequence of str
         Metrics to forecast; attendances drive the workforce view, admissions the beds view.
+    model : str
+        'auto' (the app's choice per series by backtest) or a registered model name.
     bed_base, spells, spells_window_start
         Dated bed base and checked spells (see :func:`forecasting.capacity.outlook.bed_outlook`);
         the beds pages are left out without both.
@@ -185,8 +188,9 @@ def run_pipeline(activity: pd.DataFrame, *, horizon: int = 90, metrics: Sequence
     history = with_trust_total(daily)
     history = history[history["metric"].isin(metrics)]
     n_series = history.groupby(["site", "metric"]).ngroups
-    say(f"Forecasting {n_series} series {horizon} days ahead (automatic model choice)...")
-    fc = forecast(history, int(horizon), exclude=exclude, n_jobs=n_jobs)
+    how = "automatic model choice" if model == "auto" else _model_label(model)
+    say(f"Forecasting {n_series} series {horizon} days ahead ({how})...")
+    fc = forecast(history, int(horizon), model=model, exclude=exclude, n_jobs=n_jobs)
     selection = fc.attrs.get("selection", pd.DataFrame())
     fc.attrs = {}
     notes = []

@@ -1,0 +1,93 @@
+"""Command line (`python -m forecasting run`): help, bad input, and the whole run on the sample."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from forecasting.cli import EXIT_BAD_INPUT, build_parser, main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_help_documents_every_option(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    run = next(a for a in build_parser()._subparsers._group_actions[0].choices.values())
+    options = [o for action in run._actions for o in action.option_strings if o.startswith("--")]
+    assert {"--data", "--beds", "--spells", "--rota", "--scenario", "--horizon", "--out"} <= set(options)
+    for option in options:
+        assert option in text
+    for action in run._actions:
+        assert action.help, action.dest
+    assert "board_pack.pdf" in text and "exit status" in text
+
+
+def test_bad_dates_exit_2_with_the_validation_report(tmp_path, capsys):
+    bad = tmp_path / "activity.csv"
+    bad.write_text("date,site,attendances\n2025-13-45,A,10\nnot a date,A,12\n")
+    code = main(["run", "--data", str(bad), "--out", str(tmp_path / "out"), "--quiet"])
+    assert code == EXIT_BAD_INPUT == 2
+    err = capsys.readouterr().err
+    assert "cannot be used" in err and "Date could not be read" in err and "rows 2, 3" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_scenario_file_and_bad_horizon_exit_2(tmp_path, capsys):
+    assert main(["run", "--data", "sample", "--scenario", str(tmp_path / "nope.json"),
+                 "--out", str(tmp_path), "--quiet"]) == 2
+    assert "Scenario file not found" in capsys.readouterr().err
+    assert main(["run", "--data", "sample", "--horizon", "3", "--out", str(tmp_path), "--quiet"]) == 2
+    assert "--horizon must be 7 to 548" in capsys.readouterr().err
+
+
+def test_beds_without_spells_exit_2(tmp_path, capsys):
+    daily = tmp_path / "daily.csv"
+    pd.DataFrame({"site": "A", "metric": "admissions", "date": pd.date_range("2025-01-01", periods=60),
+                  "value": 10}).to_csv(daily, index=False)
+    code = main(["run", "--data", str(daily), "--beds", str(ROOT / "sample_data" / "bed_base.csv"),
+                 "--out", str(tmp_path / "out"), "--quiet"])
+    assert code == 2 and "--beds needs --spells" in capsys.readouterr().err
+
+
+def test_run_on_the_sample_writes_every_output(tmp_path):
+    """End to end in a child process, as a scheduler would run it (about 25-40 s on 2 cores)."""
+    scenario = tmp_path / "sdec.json"
+    scenario.write_text('{"name": "SDEC 10 %", "admissions_avoided_pct": 10.0}')
+    out = tmp_path / "pack"
+    done = subprocess.run([sys.executable, "-m", "forecasting", "run", "--data", "sample", "--horizon", "90",
+                           "--scenario", str(scenario), "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Forecasting 7 series 90 days ahead" in done.stderr and "Drawing 20 charts" in done.stderr
+    written = [Path(line) for line in done.stdout.split()]
+    assert all(p.is_file() and p.stat().st_size > 0 for p in written)
+    assert {p.name for p in written} >= {"forecast.csv", "board_pack.xlsx", "board_pack.pdf", "board_pack.pptx"}
+
+    fc = pd.read_csv(out / "forecast.csv")
+    assert list(fc.columns[:5]) == ["site", "metric", "date", "model", "mean"]
+    assert list(fc.columns[-4:]) == ["generated_at", "data_through", "scenario", "version"]
+    assert (fc["data_through"] == "2025-10-31").all() and fc.groupby(["site", "metric"]).size().eq(90).all()
+
+    pngs = sorted((out / "charts").glob("*.png"))
+    assert len(pngs) == 20 and pngs[0].name == "01_spc_attendances.png"
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
+
+    from pypdf import PdfReader
+    from pptx import Presentation
+    from openpyxl import load_workbook
+
+    pdf = PdfReader(out / "board_pack.pdf")
+    assert len(pdf.pages) >= 1 + 4 + 20 + 1 + 1
+    assert "Summary: Trust total" in pdf.pages[1].extract_text()
+    deck = Presentation(io.BytesIO((out / "board_pack.pptx").read_bytes()))
+    assert len(deck.slides) == 2 + 20
+    book = load_workbook(out / "board_pack.xlsx", read_only=True)
+    assert {"Forecast", "Backtest scores", "Beds", "Workforce", "Scenario comparison", "Notes"} <= set(book.sheetnames)
