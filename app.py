@@ -16,6 +16,7 @@ pages = [
     st.Page("app_pages/beds.py", title="Beds", icon=":material/bed:"),
     st.Page("app_pages/workforce.py", title="Workforce", icon=":material/groups:"),
     st.Page("app_pages/scenarios.py", title="Scenarios", icon=":material/alt_route:"),
+    st.Page("app_pages/board_pack.py", title="Board pack", icon=":material/picture_as_pdf:"),
     st.Page("app_pages/peers.py", title="Peers", icon=":material/leaderboard:"),
 ]
 page = st.navigation(pages)

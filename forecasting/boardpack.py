@@ -104,6 +104,7 @@ class BoardPack:
     pdf: bytes
     pptx: bytes
     xlsx: bytes
+    pdf_pages: int = 0
 
 
 # --------------------------------------------------------------------------- pipeline
@@ -889,14 +890,7 @@ def _methods_page(pdf, data: PackData) -> None:
         pdf.ln(1)
 
 
-def pdf_bytes(data: PackData, pack: Sequence[PackChart], pngs: dict[str, bytes]) -> bytes:
-    """The board pack as an A4 landscape PDF.
-
-    Pages: cover (trust, period, data through); a summary per site and the trust; one page per
-    chart (SPC, forecasts, beds, workforce, scenarios) headed by its section and name; the scenario
-    figures when scenarios are compared; methods, assumptions and data quality caveats. The PDF
-    has bookmarks for each section.
-    """
+def _pdf(data: PackData, pack: Sequence[PackChart], pngs: dict[str, bytes]) -> tuple[bytes, int]:
     pdf = _pdf_class()(orientation="L", unit="mm", format="A4")
     pdf.trust = data.trust
     pdf.stamp = (f"Data through {data.data_through:%d %b %Y} · generated {data.generated_at:%d %b %Y %H:%M}"
@@ -916,7 +910,18 @@ def pdf_bytes(data: PackData, pack: Sequence[PackChart], pngs: dict[str, bytes])
     if data.scenario_beds:
         _scenario_page(pdf, data)
     _methods_page(pdf, data)
-    return bytes(pdf.output())
+    return bytes(pdf.output()), pdf.pages_count
+
+
+def pdf_bytes(data: PackData, pack: Sequence[PackChart], pngs: dict[str, bytes]) -> bytes:
+    """The board pack as an A4 landscape PDF.
+
+    Pages: cover (trust, period, data through); a summary for the trust and each site; one page
+    per chart (SPC, forecasts, beds, workforce, scenarios) headed by its section and name; the
+    scenario figures when scenarios are compared; methods, assumptions and data quality caveats.
+    The PDF has bookmarks for each section.
+    """
+    return _pdf(data, pack, pngs)[0]
 
 
 # --------------------------------------------------------------------------- PowerPoint
@@ -1031,5 +1036,6 @@ def build_pack(data: PackData, *, ppi: float = PACK_PPI, progress: Callable[[str
     pack = pack_charts(data)
     pngs = render_charts(pack, ppi=ppi, progress=say)
     say("Writing the PDF, PowerPoint and Excel files...")
-    return BoardPack(charts=tuple(pack), pngs=pngs, pdf=pdf_bytes(data, pack, pngs), pptx=pptx_bytes(data, pack, pngs),
-                     xlsx=workbook_bytes(data))
+    pdf, pages = _pdf(data, pack, pngs)
+    return BoardPack(charts=tuple(pack), pngs=pngs, pdf=pdf, pptx=pptx_bytes(data, pack, pngs),
+                     xlsx=workbook_bytes(data), pdf_pages=pages)
