@@ -1,4 +1,4 @@
-"""Board pack: one pipeline run's figures and charts as an A4 landscape PDF, a 16:9 deck and a workbook."""
+"""Board pack: one pipeline run's figures, messages and charts; build_pack writes them out (see pack_documents)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ import pandas as pd
 from . import charts
 from .calendar import COVID_EXCLUSION
 from .capacity.outlook import (DEFINITION, BedOutlook, OutlookError, WorkforceOutlook, bed_headlines,
-                               bed_outlook, beds_frame, scenario_table, workforce_frame, workforce_outlook,
-                               worst_gap_table)
+                               bed_outlook, scenario_table, workforce_outlook, worst_gap_table)
 from .capacity.workforce import WorkforceParams
-from .export import OGL_ATTRIBUTION, SYNTHETIC_NOTICE, chart_bytes, standard_notes, xlsx_bytes
+from .export import OGL_ATTRIBUTION, SYNTHETIC_NOTICE, chart_bytes
 from .forecast import aggregate_forecast, forecast
+from .models import REGISTRY
 from .scenarios import BASELINE, Scenario, describe
 from .schema import ADMISSIONS, ATTENDANCES, BREACHES_4H, METRIC_LABELS, TRUST_TOTAL
 from .spc import xmr
@@ -28,8 +28,8 @@ from .summary import resample_activity, with_trust_total
 __all__ = [
     "FOUR_HOUR_TARGET", "FOUR_HOUR_TARGET_TEXT", "PACK_PPI", "BoardPackError", "PackData", "PackChart",
     "BoardPack", "run_pipeline", "pack_charts", "render_charts", "headline_figures", "key_messages",
-    "backtest_scores", "methods_sections", "pdf_bytes", "pptx_bytes", "workbook_bytes", "charts_zip",
-    "build_pack",
+    "backtest_scores", "methods_sections", "worst_gaps", "model_label", "chart_footnote", "scenario_comparison",
+    "charts_zip", "build_pack",
 ]
 
 #: 4-hour performance target used on the SPC chart (share seen within 4 hours).
@@ -108,8 +108,8 @@ class BoardPack:
 
 
 # --------------------------------------------------------------------------- pipeline
-def _model_label(name: str) -> str:
-    from .models import REGISTRY
+def model_label(name: str) -> str:
+    """A model's name as people read it ('count_glm+ets' -> 'Count regression ... + Exponential ...')."""
     return " + ".join(REGISTRY[n].label if n in REGISTRY else n for n in str(name).split("+"))
 
 
@@ -189,7 +189,7 @@ def run_pipeline(activity: pd.DataFrame, *, horizon: int = 90, metrics: Sequence
     history = with_trust_total(daily)
     history = history[history["metric"].isin(metrics)]
     n_series = history.groupby(["site", "metric"]).ngroups
-    how = "automatic model choice" if model == "auto" else _model_label(model)
+    how = "automatic model choice" if model == "auto" else model_label(model)
     say(f"Forecasting {n_series} series {horizon} days ahead ({how})...")
     fc = forecast(history, int(horizon), model=model, exclude=exclude, n_jobs=n_jobs)
     selection = fc.attrs.get("selection", pd.DataFrame())
@@ -202,7 +202,7 @@ def run_pipeline(activity: pd.DataFrame, *, horizon: int = 90, metrics: Sequence
         notes.append("Beds: left out (needs admissions, a bed base and a spells extract).")
     else:
         say("Working out bed occupancy" + (f" for {len(all_scenarios)} scenarios" if scenarios else "") + "...")
-        models = "; ".join(f"{r.site}: {_model_label(r.model)}" for r in selection.itertuples()
+        models = "; ".join(f"{r.site}: {model_label(r.model)}" for r in selection.itertuples()
                            if r.metric == ADMISSIONS and r.site != TRUST_TOTAL)
         try:
             scenario_beds = [bed_outlook(fc, bed_base=bed_base, spells=spells, scenario=s, horizon=int(horizon),
@@ -253,7 +253,7 @@ def _series_model(data: PackData, site: str, metric: str) -> str:
     if sel.empty:
         return ""
     row = sel[(sel["site"] == site) & (sel["metric"] == metric)]
-    return _model_label(row["model"].iloc[0]) if not row.empty else ""
+    return model_label(row["model"].iloc[0]) if not row.empty else ""
 
 
 def headline_figures(data: PackData, site: str) -> pd.DataFrame:
@@ -293,25 +293,8 @@ def headline_figures(data: PackData, site: str) -> pd.DataFrame:
                                        "Change (%)"])
 
 
-def _bed_rows(data: PackData, site: str) -> list[tuple[str, str]]:
-    b = data.beds
-    if b is None or site not in b.sites:
-        return []
-    h = bed_headlines(b, site)
-    c = b.comparison[b.comparison["site"] == site]
-    share = 100 * float((c["mean"] / c["core_beds"]).mean())
-    target = f"{b.target * 100:g} %"
-    return [
-        (f"Expected occupied beds, average night (next {h['days']} days)", f"{h['mean']:,.0f}"),
-        ("Average occupancy, share of core beds", f"{share:.1f} % (planning ceiling {target})"),
-        (f"Days expected over {target} of core beds", f"{h['over_target']} of {h['days']}"),
-        (f"Days likely over {target}, counting the uncertainty", f"{h['expected_over_target']:.0f}"),
-        ("Days expected over all core beds", f"{h['over_core']} of {h['days']}"),
-        ("Highest P90 occupied beds", f"{h['peak_p90']:,.0f}"),
-    ]
-
-
-def _gap_rows(data: PackData, site: str, n: int = 5) -> pd.DataFrame:
+def worst_gaps(data: PackData, site: str, n: int = 5) -> pd.DataFrame:
+    """The ``n`` most short-staffed hours ahead at a site (all sites for the trust), each hour once."""
     w = data.workforce
     if w is None:
         return pd.DataFrame()
@@ -337,7 +320,7 @@ def key_messages(data: PackData, site: str) -> list[str]:
                      f"(80 % range {row.P10:,.0f} to {row.P90:,.0f}){change}.")
     if data.beds is not None and site in data.beds.sites:
         lines.append(bed_headlines(data.beds, site)["sentence"])
-    gaps = _gap_rows(data, site, 1)
+    gaps = worst_gaps(data, site, 1)
     if not gaps.empty:
         g = gaps.iloc[0]
         lines.append(f"Worst staffing gap ahead: {g['Role']} at {g['Site']}, {g['Date and hour']} "
@@ -404,7 +387,7 @@ def methods_sections(data: PackData) -> list[tuple[str, list[str]]]:
     scores = backtest_scores(data.selection)
     for r in data.selection.itertuples() if not data.selection.empty else ():
         label = METRIC_LABELS.get(r.metric, r.metric)
-        text = f"{label}, {r.site}: {_model_label(r.model)}"
+        text = f"{label}, {r.site}: {model_label(r.model)}"
         s = scores[(scores["site"] == r.site) & (scores["metric"] == r.metric)]
         if not s.empty:
             pct = s["better_than_benchmark_pct"].iloc[0]
@@ -446,7 +429,8 @@ def methods_sections(data: PackData) -> list[tuple[str, list[str]]]:
 
 
 # --------------------------------------------------------------------------- charts
-def _footnote(data: PackData, model: str = "") -> str:
+def chart_footnote(data: PackData, model: str = "") -> str:
+    """The footnote of a pack chart: source, data through, model (if any) and generation time."""
     return charts.footnote_text(source=data.source, data_through=data.data_through, model=model,
                                 generated_at=data.generated_at)
 
@@ -499,7 +483,7 @@ def _spc_charts(data: PackData) -> list[PackChart]:
         if metric == _FOUR_HOUR:
             subtitle.append("Share of attendances leaving A&E within 4 hours; higher is better; target 78 % "
                             "(2025/26 planning target; constitutional standard 95 %)")
-        chart = spc_chart(result, title=title, subtitle=subtitle, footnote=_footnote(data), sites=sites,
+        chart = spc_chart(result, title=title, subtitle=subtitle, footnote=chart_footnote(data), sites=sites,
                           y_title=y_title, view="weekly", columns=2, width=360, height=170)
         out.append(PackChart(name=f"spc_{metric}", section="Recent performance (SPC)",
                              heading=f"{label}: statistical process control", title=title, chart=chart))
@@ -557,7 +541,7 @@ def _fan_charts(data: PackData) -> list[PackChart]:
             slug = re.sub(r"[^a-z0-9]+", "_", site.lower()).strip("_")
             out.append(PackChart(name=f"forecast_{metric}_{slug}", section="Forecasts",
                                  heading=f"{METRIC_LABELS.get(metric, metric)} forecast: {site}", title=title,
-                                 chart=charts.with_footnote(chart, _footnote(data, model))))
+                                 chart=charts.with_footnote(chart, chart_footnote(data, model))))
     return out
 
 
@@ -587,7 +571,7 @@ def _bed_charts(data: PackData) -> list[PackChart]:
                                        width=_CHART_WIDTH, height=300)
         slug = re.sub(r"[^a-z0-9]+", "_", site.lower()).strip("_")
         out.append(PackChart(name=f"beds_{slug}", section="Beds", heading=f"Bed occupancy against capacity: {site}",
-                             title=title, chart=charts.with_footnote(chart, _footnote(data, models))))
+                             title=title, chart=charts.with_footnote(chart, chart_footnote(data, models))))
     return out
 
 
@@ -619,19 +603,20 @@ def _workforce_charts(data: PackData) -> list[PackChart]:
             slug = re.sub(r"[^a-z0-9]+", "_", f"{site}_{role}".lower()).strip("_")
             out.append(PackChart(name=f"workforce_{slug}", section="Workforce",
                                  heading=f"Staffing against demand: {site}, {role}", title=title,
-                                 chart=charts.with_footnote(chart, _footnote(data, _series_model(
+                                 chart=charts.with_footnote(chart, chart_footnote(data, _series_model(
                                      data, site, ATTENDANCES)))))
     return out
 
 
-def _scenario_table(data: PackData) -> tuple[pd.DataFrame, pd.DataFrame]:
+def scenario_comparison(data: PackData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Side-by-side measures per scenario and the trust's expected beds per scenario and day."""
     return scenario_table(list(data.scenario_beds), list(data.scenario_staff))
 
 
 def _scenario_charts(data: PackData) -> list[PackChart]:
     if not data.scenario_beds:
         return []
-    _, series = _scenario_table(data)
+    _, series = scenario_comparison(data)
     names = list(dict.fromkeys(series["scenario"]))
     means = series.groupby("scenario")["mean"].mean().reindex(names)
     best = (means - means.iloc[0]).idxmin()
@@ -642,7 +627,7 @@ def _scenario_charts(data: PackData) -> list[PackChart]:
                                             subtitle=f"Expected occupied beds, {where}, next {data.horizon} days",
                                             width=_CHART_WIDTH, height=300)
     return [PackChart(name="scenarios_occupancy", section="Scenarios", heading="Scenario comparison",
-                      title=title, chart=charts.with_footnote(chart, _footnote(data)))]
+                      title=title, chart=charts.with_footnote(chart, chart_footnote(data)))]
 
 
 def pack_charts(data: PackData) -> list[PackChart]:
@@ -674,368 +659,15 @@ def charts_zip(pngs: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-# --------------------------------------------------------------------------- PDF
-_LATIN = str.maketrans({"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "≤": "<=", "≥": ">=",
-                        "…": "...", "−": "-", "•": "-", "\u00a0": " ", "\u202f": " "})
-_BLUE = (0, 94, 184)
-_DARK = (35, 31, 32)
-_GREY = (66, 85, 99)
-_PALE = (232, 237, 238)
-_ORANGE = (237, 139, 0)
-
-
-def _t(text) -> str:
-    """Text the PDF core font can print (Latin-1): dashes, quotes and symbols spelt plainly."""
-    return str(text).translate(_LATIN).encode("latin-1", "replace").decode("latin-1")
-
-
-def _fmt(value, pct: bool = False) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "-"
-    if isinstance(value, (int, np.integer)):
-        return f"{value:,}"
-    if isinstance(value, (float, np.floating)):
-        return f"{value:+.1f} %" if pct else f"{value:,.0f}"
-    return str(value)
-
-
-def _figure_rows(data: PackData, site: str) -> list[list[str]]:
-    figures = headline_figures(data, site)
-    rows = []
-    for measure, part in figures.groupby("Measure", sort=False):
-        row = [measure]
-        for weeks in (4, 12):
-            r = part[part["Weeks"] == weeks]
-            if r.empty:
-                row += ["-"] * 4
-                continue
-            r = r.iloc[0]
-            rng = "-" if np.isnan(r["P10"]) else f"{r['P10']:,.0f} to {r['P90']:,.0f}"
-            row += [_fmt(r["Expected"]), rng, _fmt(r["Same weeks last year"]), _fmt(r["Change (%)"], pct=True)]
-        rows.append(row)
-    return rows
-
-
-def _pdf_class():
-    from fpdf import FPDF
-
-    class _PackPDF(FPDF):
-        trust = ""
-        stamp = ""
-
-        def header(self):
-            if self.page_no() == 1:
-                return
-            self.set_fill_color(*_BLUE)
-            self.rect(0, 0, self.w, 4, style="F")
-            self.set_xy(self.l_margin, 6)
-            self.set_font("Helvetica", "", 8)
-            self.set_text_color(*_GREY)
-            self.cell(0, 4, _t(f"{self.trust} · UEC demand and capacity board pack"), align="L")
-            self.set_y(13)
-
-        def footer(self):
-            if self.page_no() == 1:
-                return
-            self.set_y(-10)
-            self.set_font("Helvetica", "", 8)
-            self.set_text_color(*_GREY)
-            self.cell(0, 5, _t(self.stamp), align="L")
-            self.set_x(self.l_margin)
-            self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
-
-    return _PackPDF
-
-
-def _heading(pdf, text: str, size: int = 18) -> None:
-    pdf.set_font("Helvetica", "B", size)
-    pdf.set_text_color(*_DARK)
-    pdf.multi_cell(0, size * 0.45, _t(text), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-
-
-def _paragraph(pdf, text: str, size: float = 10, bullet: bool = False) -> None:
-    pdf.set_font("Helvetica", "", size)
-    pdf.set_text_color(*_DARK)
-    if bullet:
-        pdf.set_x(pdf.l_margin + 2)
-        pdf.multi_cell(0, size * 0.5, _t(f"-  {text}"), new_x="LMARGIN", new_y="NEXT")
-    else:
-        pdf.multi_cell(0, size * 0.5, _t(text), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(1)
-
-
-def _table(pdf, header: list[str], rows: list[list[str]], widths: Sequence[float] | None = None,
-           size: float = 9) -> None:
-    from fpdf.fonts import FontFace
-
-    pdf.set_font("Helvetica", "", size)
-    pdf.set_text_color(*_DARK)
-    style = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=_BLUE)
-    with pdf.table(col_widths=tuple(widths) if widths else None, headings_style=style, line_height=size * 0.5,
-                   text_align="LEFT", cell_fill_color=_PALE, cell_fill_mode="ROWS", borders_layout="HORIZONTAL_LINES",
-                   width=pdf.epw) as table:
-        head = table.row()
-        for h in header:
-            head.cell(_t(h))
-        for r in rows:
-            row = table.row()
-            for value in r:
-                row.cell(_t(value))
-    pdf.ln(3)
-
-
-def _cover(pdf, data: PackData) -> None:
-    first, last = data.period
-    pdf.add_page()
-    pdf.set_fill_color(*_BLUE)
-    pdf.rect(0, 0, pdf.w, 92, style="F")
-    pdf.set_xy(18, 26)
-    pdf.set_text_color(255, 255, 255)
-    pdf.set_font("Helvetica", "B", 30)
-    pdf.multi_cell(pdf.w - 36, 13, _t("Urgent and emergency care: demand and capacity board pack"),
-                   new_x="LMARGIN", new_y="NEXT")
-    pdf.set_x(18)
-    pdf.set_font("Helvetica", "", 18)
-    pdf.cell(0, 10, _t(data.trust), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_xy(18, 102)
-    pdf.set_text_color(*_DARK)
-    pdf.set_font("Helvetica", "", 14)
-    for line in (f"Period: {first:%d %B %Y} to {last:%d %B %Y} ({data.horizon} days ahead)",
-                 f"Data through: {data.data_through:%d %B %Y}",
-                 f"Generated: {data.generated_at:%d %B %Y %H:%M}",
-                 f"Source: {data.source}"):
-        pdf.set_x(18)
-        pdf.cell(0, 9, _t(line), new_x="LMARGIN", new_y="NEXT")
-    if data.synthetic:
-        pdf.set_xy(18, 150)
-        pdf.set_fill_color(255, 243, 224)
-        pdf.set_draw_color(*_ORANGE)
-        pdf.set_font("Helvetica", "B", 12)
-        pdf.multi_cell(pdf.w - 36, 7, _t("Synthetic data. " + SYNTHETIC_NOTICE), border=1, fill=True, padding=3,
-                       new_x="LMARGIN", new_y="NEXT")
-
-
-def _summary_order(data: PackData) -> list[str]:
-    """The trust first (what a board reads first), then each site."""
-    return sorted(data.sites, key=lambda s: s != TRUST_TOTAL)
-
-
-def _summary_page(pdf, data: PackData, site: str) -> None:
-    pdf.add_page()
-    pdf.start_section(f"Summary: {site}")
-    _heading(pdf, f"Summary: {site}")
-    for line in key_messages(data, site):
-        _paragraph(pdf, line, 10, bullet=True)
-    pdf.ln(1)
-    rows = _figure_rows(data, site)
-    if rows:
-        _table(pdf, ["Measure", "Next 4 weeks", "80 % range", "Same 4 weeks last year", "Change",
-                     "Next 12 weeks", "80 % range", "Same 12 weeks last year", "Change"], rows,
-               widths=(34, 20, 26, 24, 16, 20, 26, 24, 16), size=8.5)
-    beds = _bed_rows(data, site)
-    if beds:
-        _table(pdf, ["Beds", "Next days"], [list(r) for r in beds], widths=(60, 40), size=8.5)
-    gaps = _gap_rows(data, site)
-    if not gaps.empty:
-        _table(pdf, ["Worst staffing gaps: when", "Site", "Date and hour", "Role", "Required", "Rostered",
-                     "Short by"], [[str(v) if not isinstance(v, float) else f"{v:g}" for v in r]
-                                   for r in gaps.itertuples(index=False)],
-               widths=(28, 26, 30, 16, 12, 12, 12), size=8.5)
-
-
-def _chart_page(pdf, chart: PackChart, png: bytes, new_section: bool) -> None:
-    from PIL import Image
-
-    pdf.add_page()
-    if new_section:
-        pdf.start_section(chart.section)
-    pdf.start_section(chart.heading, level=1)
-    pdf.set_font("Helvetica", "", 9)
-    pdf.set_text_color(*_BLUE)
-    pdf.cell(0, 5, _t(chart.section.upper()), new_x="LMARGIN", new_y="NEXT")
-    _heading(pdf, chart.heading, 16)
-    top = pdf.get_y() + 1
-    width_px, height_px = Image.open(io.BytesIO(png)).size
-    room_w, room_h = pdf.epw, pdf.h - top - 14
-    scale = min(room_w / width_px, room_h / height_px)
-    w, h = width_px * scale, height_px * scale
-    pdf.image(io.BytesIO(png), x=pdf.l_margin + (room_w - w) / 2, y=top, w=w, h=h)
-
-
-def _scenario_page(pdf, data: PackData) -> None:
-    table, _ = _scenario_table(data)
-    pdf.add_page()
-    pdf.start_section("Scenario comparison: figures", level=1)
-    _heading(pdf, "Scenario comparison: figures", 16)
-    cols = list(table.columns)
-    n = len(cols) - 1
-    _table(pdf, cols, [[str(r[0])] + [f"{v:,.1f}".removesuffix(".0") if isinstance(v, float) else f"{v:,}"
-                                      for v in r[1:]] for r in table.itertuples(index=False)],
-           widths=(110, *([min(40, 160 / max(n, 1))] * n)), size=8.5)
-    for scenario in data.scenarios[1:]:
-        _paragraph(pdf, "; ".join(describe(scenario)), 8.5, bullet=True)
-
-
-def _methods_page(pdf, data: PackData) -> None:
-    pdf.add_page()
-    pdf.start_section("Methods and caveats")
-    _heading(pdf, "Methods, assumptions and data quality")
-    for heading, paragraphs in methods_sections(data):
-        pdf.set_font("Helvetica", "B", 11)
-        pdf.set_text_color(*_BLUE)
-        pdf.cell(0, 6, _t(heading), new_x="LMARGIN", new_y="NEXT")
-        for text in paragraphs:
-            _paragraph(pdf, text, 8.5, bullet=len(paragraphs) > 1)
-        pdf.ln(1)
-
-
-def _pdf(data: PackData, pack: Sequence[PackChart], pngs: dict[str, bytes]) -> tuple[bytes, int]:
-    pdf = _pdf_class()(orientation="L", unit="mm", format="A4")
-    pdf.trust = data.trust
-    pdf.stamp = (f"Data through {data.data_through:%d %b %Y} · generated {data.generated_at:%d %b %Y %H:%M}"
-                 + (" · SYNTHETIC DATA" if data.synthetic else ""))
-    pdf.set_margins(12, 12, 12)
-    pdf.set_auto_page_break(auto=True, margin=14)
-    pdf.set_title(f"UEC board pack: {data.trust}")
-    pdf.set_author("UEC Demand & Capacity Workbench")
-    pdf.set_creation_date(data.generated_at.to_pydatetime().astimezone())
-    _cover(pdf, data)
-    for site in _summary_order(data):
-        _summary_page(pdf, data, site)
-    section = None
-    for chart in pack:
-        _chart_page(pdf, chart, pngs[chart.name], chart.section != section)
-        section = chart.section
-    if data.scenario_beds:
-        _scenario_page(pdf, data)
-    _methods_page(pdf, data)
-    return bytes(pdf.output()), pdf.pages_count
-
-
-def pdf_bytes(data: PackData, pack: Sequence[PackChart], pngs: dict[str, bytes]) -> bytes:
-    """The board pack as an A4 landscape PDF.
-
-    Pages: cover (trust, period, data through); a summary for the trust and each site; one page
-    per chart (SPC, forecasts, beds, workforce, scenarios) headed by its section and name; the
-    scenario figures when scenarios are compared; methods, assumptions and data quality caveats.
-    The PDF has bookmarks for each section.
-    """
-    return _pdf(data, pack, pngs)[0]
-
-
-# --------------------------------------------------------------------------- PowerPoint
-def pptx_bytes(data: PackData, pack: Sequence[PackChart], pngs: dict[str, bytes]) -> bytes:
-    """The charts as a 16:9 PowerPoint deck: a title slide, a summary slide, then one chart per slide.
-
-    Each chart slide's title placeholder holds the chart's title (its message), so the slides
-    drop into a board-paper template; the notes of each slide name the section and source.
-    """
-    from pptx import Presentation
-    from pptx.dml.color import RGBColor
-    from pptx.util import Inches, Pt
-
-    prs = Presentation()
-    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
-    first, last = data.period
-
-    def place(shape, left, top, width, height):
-        shape.left, shape.top, shape.width, shape.height = (Inches(left), Inches(top), Inches(width),
-                                                            Inches(height))
-
-    def style(shape, size, bold=False, colour=(35, 31, 32)):
-        for p in shape.text_frame.paragraphs:
-            for run in p.runs:
-                run.font.size, run.font.bold, run.font.name = Pt(size), bold, "Arial"
-                run.font.color.rgb = RGBColor(*colour)
-
-    slide = prs.slides.add_slide(prs.slide_layouts[0])
-    slide.shapes.title.text = "Urgent and emergency care: demand and capacity"
-    place(slide.shapes.title, 0.8, 1.6, 11.7, 1.6)
-    style(slide.shapes.title, 36, True, _BLUE)
-    sub = slide.placeholders[1]
-    sub.text = (f"{data.trust}\nPeriod: {first:%d %b %Y} to {last:%d %b %Y} · data through "
-                f"{data.data_through:%d %b %Y} · generated {data.generated_at:%d %b %Y %H:%M}"
-                + (f"\n{SYNTHETIC_NOTICE}" if data.synthetic else ""))
-    place(sub, 0.8, 3.5, 11.7, 2.6)
-    style(sub, 18)
-
-    summary_site = TRUST_TOTAL if TRUST_TOTAL in data.sites else data.sites[0]
-    slide = prs.slides.add_slide(prs.slide_layouts[1])
-    slide.shapes.title.text = f"Summary: {summary_site}"
-    place(slide.shapes.title, 0.6, 0.3, 12.1, 1.0)
-    style(slide.shapes.title, 28, True)
-    body = slide.placeholders[1]
-    place(body, 0.6, 1.4, 12.1, 5.7)
-    messages = key_messages(data, summary_site) + [
-        f"{line}" for site in data.sites if site != summary_site for line in key_messages(data, site)[:1]]
-    body.text_frame.text = messages[0] if messages else "No figures."
-    for line in messages[1:]:
-        body.text_frame.add_paragraph().text = line
-    style(body, 16)
-
-    for chart in pack:
-        slide = prs.slides.add_slide(prs.slide_layouts[5])
-        slide.shapes.title.text = chart.title
-        place(slide.shapes.title, 0.5, 0.25, 12.3, 1.0)
-        style(slide.shapes.title, 22, True)
-        png = pngs[chart.name]
-        from PIL import Image
-        width_px, height_px = Image.open(io.BytesIO(png)).size
-        room_w, room_h = 12.3, 5.9
-        scale = min(room_w / width_px, room_h / height_px)
-        w, h = width_px * scale, height_px * scale
-        slide.shapes.add_picture(io.BytesIO(png), Inches(0.5 + (room_w - w) / 2), Inches(1.35), Inches(w), Inches(h))
-        slide.notes_slide.notes_text_frame.text = f"{chart.section}: {chart.heading}. {_footnote(data)}"
-    prs.core_properties.title = f"UEC board pack: {data.trust}"
-    prs.core_properties.author = "UEC Demand & Capacity Workbench"
-    buffer = io.BytesIO()
-    prs.save(buffer)
-    return buffer.getvalue()
-
-
-# --------------------------------------------------------------------------- workbook
-def workbook_bytes(data: PackData) -> bytes:
-    """The pack's tables as an XLSX workbook (injection-safe, with a notes sheet).
-
-    Sheets: forecast, model selection, backtest scores, headline figures, beds, workforce, worst
-    staffing gaps, scenario comparison and scenario parameters (those that apply), then Notes.
-    """
-    fc = data.forecast.copy()
-    numbers = fc.select_dtypes("number").columns
-    fc[numbers] = fc[numbers].round(2)
-    fc = fc.assign(data_through=data.data_through, generated_at=data.generated_at)
-    sheets = {"Forecast": fc}
-    if not data.selection.empty:
-        sheets["Model selection"] = data.selection.assign(
-            model_label=data.selection["model"].map(_model_label))
-        sheets["Backtest scores"] = backtest_scores(data.selection)
-    sheets["Headline figures"] = pd.concat(
-        [headline_figures(data, s).assign(Site=s) for s in data.sites], ignore_index=True).round(1)
-    if data.beds is not None:
-        sheets["Beds"] = beds_frame(data.beds)
-    if data.workforce is not None:
-        sheets["Workforce"] = workforce_frame(data.workforce)
-        sheets["Worst staffing gaps"] = worst_gap_table(data.workforce)
-    if data.scenario_beds:
-        sheets["Scenario comparison"] = _scenario_table(data)[0]
-    scenarios = data.scenarios or (BASELINE,)
-    sheets["Scenario parameters"] = pd.DataFrame(
-        [{"scenario": s.name, "setting": line, "json": s.to_json()} for s in scenarios for line in describe(s)])
-    notes = standard_notes(synthetic=data.synthetic, nhse_data=data.nhse_data, data_through=data.data_through,
-                           generated_at=data.generated_at, caveats=list(data.caveats) + list(data.notes))
-    notes.insert(1 if data.synthetic else 0, ("Source", data.source))
-    notes += [("Method", line) for heading, lines in methods_sections(data)
-              if heading in ("Forecast models and their accuracy", "Assumptions") for line in lines]
-    return xlsx_bytes(sheets, notes)
-
-
+# --------------------------------------------------------------------------- the whole pack
 def build_pack(data: PackData, *, ppi: float = PACK_PPI, progress: Callable[[str], None] | None = None) -> BoardPack:
     """Charts, PNGs, PDF, PowerPoint deck and workbook for one pipeline result."""
     say = progress or _NO_PROGRESS
     pack = pack_charts(data)
     pngs = render_charts(pack, ppi=ppi, progress=say)
+    from . import pack_documents as docs  # it imports this module's figures, so not at the top
+
     say("Writing the PDF, PowerPoint and Excel files...")
-    pdf, pages = _pdf(data, pack, pngs)
-    return BoardPack(charts=tuple(pack), pngs=pngs, pdf=pdf, pptx=pptx_bytes(data, pack, pngs),
-                     xlsx=workbook_bytes(data), pdf_pages=pages)
+    pdf, pages = docs.pdf_and_pages(data, pack, pngs)
+    return BoardPack(charts=tuple(pack), pngs=pngs, pdf=pdf, pptx=docs.pptx_bytes(data, pack, pngs),
+                     xlsx=docs.workbook_bytes(data), pdf_pages=pages)

@@ -11,6 +11,7 @@ from PIL import Image
 
 from forecasting import boardpack as bp
 from forecasting import charts
+from forecasting import pack_documents as docs
 from forecasting.capacity.los import read_spells
 from forecasting.capacity.workforce import read_rota
 from forecasting.io import SAMPLE_DIR, load_sample
@@ -197,7 +198,7 @@ def test_pipeline_refuses_data_without_attendances_or_admissions():
 def test_pdf_opens_with_cover_summaries_charts_and_methods(data, pack, pngs):
     from pypdf import PdfReader
 
-    raw = bp.pdf_bytes(data, pack, pngs)
+    raw = docs.pdf_bytes(data, pack, pngs)
     assert raw.startswith(b"%PDF")
     reader = PdfReader(io.BytesIO(raw))
     texts = [" ".join(page.extract_text().split()) for page in reader.pages]
@@ -225,7 +226,7 @@ def test_pptx_opens_with_a_title_a_summary_and_one_chart_per_slide(data, pack, p
     from pptx import Presentation
     from pptx.util import Inches
 
-    raw = bp.pptx_bytes(data, pack, pngs)
+    raw = docs.pptx_bytes(data, pack, pngs)
     assert raw[:2] == b"PK"
     deck = Presentation(io.BytesIO(raw))
     assert (deck.slide_width, deck.slide_height) == (Inches(13.333), Inches(7.5))
@@ -244,7 +245,7 @@ def test_pptx_opens_with_a_title_a_summary_and_one_chart_per_slide(data, pack, p
 def test_workbook_has_every_table_and_notes(data):
     from openpyxl import load_workbook
 
-    book = load_workbook(io.BytesIO(bp.workbook_bytes(data)))
+    book = load_workbook(io.BytesIO(docs.workbook_bytes(data)))
     assert book.sheetnames == ["Forecast", "Model selection", "Backtest scores", "Headline figures", "Beds",
                                "Workforce", "Worst staffing gaps", "Scenario comparison", "Scenario parameters",
                                "Notes"]
