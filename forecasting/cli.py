@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,9 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
         "run", help="forecast, plan beds and staff, and write the CSV, XLSX, PNG charts, PDF and PPTX",
-        description="Forecast attendances and admissions per site and for the trust, work out occupied beds "
-                    "and ED staffing against the bed base and rota, compare scenarios, and write every "
-                    "output of the board pack.",
+        description=textwrap.fill("Forecast attendances and admissions per site and for the trust, work out "
+                                  "occupied beds and ED staffing against the bed base and rota, compare "
+                                  "scenarios, and write every output of the board pack.", 78),
         epilog=_OUTPUTS, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("--data", required=True, metavar="sample|PATH",
                      help="activity data: 'sample' for the bundled synthetic three-site sample (its bed base, "
