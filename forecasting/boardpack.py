@@ -20,7 +20,7 @@ from .export import OGL_ATTRIBUTION, SYNTHETIC_NOTICE, chart_bytes
 from .forecast import aggregate_forecast, forecast
 from .models import REGISTRY
 from .scenarios import BASELINE, Scenario, describe
-from .schema import ADMISSIONS, ATTENDANCES, BREACHES_4H, METRIC_LABELS, TRUST_TOTAL
+from .schema import ADMISSIONS, ATTENDANCES, BREACHES_4H, METRIC_LABELS, TRUST_TOTAL, infer_frequency
 from .spc import xmr
 from .spc_charts import spc_chart
 from .summary import resample_activity, with_trust_total
@@ -115,9 +115,12 @@ def model_label(name: str) -> str:
 
 def _daily(activity: pd.DataFrame) -> pd.DataFrame:
     """Daily activity: hourly data added up to days (beds and the pack work in days)."""
-    hours = activity["date"].dt.hour.ne(0).any() if not activity.empty else False
-    if not hours:
+    frequency = infer_frequency(activity["date"]) if not activity.empty else "daily"
+    if frequency == "daily":
         return activity[["site", "metric", "date", "value"]].reset_index(drop=True)
+    if frequency != "hourly":
+        raise BoardPackError(f"The board pack needs daily or hourly data; this data is {frequency}. "
+                             "Give daily activity per site (e.g. an A&E extract), not monthly returns.")
     return resample_activity(activity, "daily")[["site", "metric", "date", "value"]]
 
 
@@ -173,7 +176,8 @@ def run_pipeline(activity: pd.DataFrame, *, horizon: int = 90, metrics: Sequence
     Raises
     ------
     BoardPackError
-        No data for the metrics asked for, or more than four scenarios.
+        Data that is not daily or hourly, no data for the metrics asked for, or more than four
+        scenarios.
     """
     say = progress or _NO_PROGRESS
     scenarios = [s for s in scenarios if s.name != BASELINE.name]
@@ -212,7 +216,7 @@ def run_pipeline(activity: pd.DataFrame, *, horizon: int = 90, metrics: Sequence
         except OutlookError as exc:
             notes.append(f"Beds: left out: {exc}")
             scenario_beds = []
-    if hourly is None and activity["date"].dt.hour.ne(0).any():
+    if hourly is None and not activity.empty and infer_frequency(activity["date"]) == "hourly":
         hourly = activity
     if rota is None or hourly is None or ATTENDANCES not in metrics:
         notes.append("Workforce: left out (needs attendances, hourly arrivals and a rota).")

@@ -258,3 +258,24 @@ def test_charts_zip_holds_each_png(pngs):
 
     with zipfile.ZipFile(io.BytesIO(bp.charts_zip(pngs))) as zf:
         assert sorted(zf.namelist()) == sorted(f"{n}.png" for n in pngs)
+
+
+def test_pipeline_refuses_monthly_data():
+    months = pd.DataFrame({"site": "A", "metric": "attendances", "value": 3000.0,
+                           "date": pd.date_range("2022-01-01", periods=36, freq="MS")})
+    with pytest.raises(bp.BoardPackError, match="daily or hourly data; this data is monthly"):
+        bp.run_pipeline(months, horizon=28)
+
+
+def test_one_site_pack_has_no_trust_total(pngs):
+    daily = load_sample("daily")
+    daily = daily[(daily["site"] == "Alexandra") & (daily["date"] >= "2024-01-01")]
+    data = bp.run_pipeline(daily, horizon=28, model="seasonal_naive", n_jobs=1)
+    assert data.sites == ["Alexandra"]
+    pack = bp.pack_charts(data)
+    assert not any("trust" in c.name for c in pack)
+    one = {c.name: next(iter(pngs.values())) for c in pack}
+    from pptx import Presentation
+    deck = Presentation(io.BytesIO(docs.pptx_bytes(data, pack, one)))
+    assert deck.slides[1].shapes.title.text == "Summary: Alexandra"
+    assert docs.pdf_and_pages(data, pack, one)[1] >= 1 + 1 + len(pack) + 1
