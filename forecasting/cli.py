@@ -196,9 +196,12 @@ def _run(args, say) -> list[Path]:
         raise InputError(f"--horizon must be 7 to 548 days, not {args.horizon}.")
     say("Reading and checking the inputs...")
     inputs = _inputs(args)
-    data = boardpack.run_pipeline(
-        inputs.pop("activity"), horizon=args.horizon, exclude=() if args.include_covid else COVID_EXCLUSION,
-        n_jobs=args.jobs, progress=say, **inputs)
+    try:
+        data = boardpack.run_pipeline(
+            inputs.pop("activity"), horizon=args.horizon, exclude=() if args.include_covid else COVID_EXCLUSION,
+            n_jobs=args.jobs, progress=say, **inputs)
+    except boardpack.BoardPackError as exc:  # e.g. monthly data, or no attendances or admissions
+        raise InputError(str(exc)) from None
     for note in data.notes:
         say(note)
     pack = boardpack.build_pack(data, progress=say)
@@ -232,12 +235,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         if exc.report:
             print(exc.report, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except ValueError as exc:  # the engine's messages say what to change (e.g. no admissions to plan)
-        from .boardpack import BoardPackError
-        if not isinstance(exc, BoardPackError):
-            raise
-        print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     say(f"Done: {len(written)} files in {args.out}")
     for path in written:

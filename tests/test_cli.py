@@ -57,6 +57,14 @@ def test_beds_without_spells_exit_2(tmp_path, capsys):
     assert code == 2 and "--beds needs --spells" in capsys.readouterr().err
 
 
+def test_monthly_data_exit_2_saying_what_to_give(tmp_path, capsys):
+    monthly = tmp_path / "monthly.csv"
+    pd.DataFrame({"site": "A", "metric": "attendances", "value": 3000,
+                  "date": pd.date_range("2022-01-01", periods=36, freq="MS")}).to_csv(monthly, index=False)
+    assert main(["run", "--data", str(monthly), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "needs daily or hourly data; this data is monthly" in capsys.readouterr().err
+
+
 def test_run_on_the_sample_writes_every_output(tmp_path):
     """End to end in a child process, as a scheduler would run it (about 25-40 s on 2 cores)."""
     scenario = tmp_path / "sdec.json"
