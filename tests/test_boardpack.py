@@ -200,7 +200,7 @@ def test_pdf_opens_with_cover_summaries_charts_and_methods(data, pack, pngs):
 
     raw = docs.pdf_bytes(data, pack, pngs)
     assert raw.startswith(b"%PDF")
-    reader = PdfReader(io.BytesIO(raw))
+    reader = PdfReader(io.BytesIO(raw), strict=True)
     texts = [" ".join(page.extract_text().split()) for page in reader.pages]
     # cover + a summary per site and the trust + a page per chart + scenario figures + methods (1-2 pages)
     fixed = 1 + len(data.sites) + len(pack) + 1

@@ -92,7 +92,7 @@ def test_run_on_the_sample_writes_every_output(tmp_path):
     from pptx import Presentation
     from openpyxl import load_workbook
 
-    pdf = PdfReader(out / "board_pack.pdf")
+    pdf = PdfReader(out / "board_pack.pdf", strict=True)
     assert len(pdf.pages) >= 1 + 4 + 20 + 1 + 1
     assert "Summary: Trust total" in pdf.pages[1].extract_text()
     deck = Presentation(io.BytesIO((out / "board_pack.pptx").read_bytes()))
