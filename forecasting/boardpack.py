@@ -124,9 +124,15 @@ def _daily(activity: pd.DataFrame) -> pd.DataFrame:
     return resample_activity(activity, "daily")[["site", "metric", "date", "value"]]
 
 
+def _default_workforce_params(daily: pd.DataFrame) -> WorkforceParams:
+    """Sites with attendances but no admissions are nurse-led units (as on the Workforce page)."""
+    admitting = set(daily.loc[daily["metric"] == ADMISSIONS, "site"])
+    return WorkforceParams(nurse_led_sites=tuple(sorted(set(daily.loc[daily["metric"] == ATTENDANCES, "site"])
+                                                        - admitting)))
+
+
 def run_pipeline(activity: pd.DataFrame, *, horizon: int = 90, metrics: Sequence[str] = (ATTENDANCES, ADMISSIONS),
-                 model: str = "auto",
-                 bed_base: pd.DataFrame | None = None, spells: pd.DataFrame | None = None,
+                 model: str = "auto", bed_base: pd.DataFrame | None = None, spells: pd.DataFrame | None = None,
                  spells_window_start=None, rota: pd.DataFrame | None = None,
                  hourly: pd.DataFrame | None = None, workforce_params: WorkforceParams | None = None,
                  scenarios: Sequence[Scenario] = (), exclude=COVID_EXCLUSION, trust: str = "Acute NHS trust",
@@ -199,48 +205,42 @@ def run_pipeline(activity: pd.DataFrame, *, horizon: int = 90, metrics: Sequence
     selection = fc.attrs.get("selection", pd.DataFrame())
     fc.attrs = {}
     notes = []
-    beds = staff = None
-    scenario_beds, scenario_staff = [], []
     all_scenarios = [BASELINE, *scenarios]
+    several = f" for {len(all_scenarios)} scenarios" if scenarios else ""
+    scenario_beds: list[BedOutlook] = []
     if bed_base is None or spells is None or ADMISSIONS not in metrics:
         notes.append("Beds: left out (needs admissions, a bed base and a spells extract).")
     else:
-        say("Working out bed occupancy" + (f" for {len(all_scenarios)} scenarios" if scenarios else "") + "...")
+        say(f"Working out bed occupancy{several}...")
         models = "; ".join(f"{r.site}: {model_label(r.model)}" for r in selection.itertuples()
                            if r.metric == ADMISSIONS and r.site != TRUST_TOTAL)
         try:
             scenario_beds = [bed_outlook(fc, bed_base=bed_base, spells=spells, scenario=s, horizon=int(horizon),
                                          spells_window_start=spells_window_start, history=daily,
                                          generated_at=generated, model_text=models) for s in all_scenarios]
-            beds = scenario_beds[0]
         except OutlookError as exc:
             notes.append(f"Beds: left out: {exc}")
-            scenario_beds = []
     if hourly is None and not activity.empty and infer_frequency(activity["date"]) == "hourly":
         hourly = activity
+    scenario_staff: list[WorkforceOutlook] = []
     if rota is None or hourly is None or ATTENDANCES not in metrics:
         notes.append("Workforce: left out (needs attendances, hourly arrivals and a rota).")
     else:
-        say("Working out staff needed hour by hour" + (f" for {len(all_scenarios)} scenarios" if scenarios else "")
-            + "...")
-        if workforce_params is None:
-            admitting = set(daily.loc[daily["metric"] == ADMISSIONS, "site"])
-            nurse_led = tuple(sorted(set(daily.loc[daily["metric"] == ATTENDANCES, "site"]) - admitting))
-            workforce_params = WorkforceParams(nurse_led_sites=nurse_led)
+        say(f"Working out staff needed hour by hour{several}...")
+        params = workforce_params or _default_workforce_params(daily)
         try:
-            scenario_staff = [workforce_outlook(fc, hourly_history=hourly, rota=rota, params=workforce_params,
-                                                scenario=s, days=28) for s in all_scenarios]
-            staff = scenario_staff[0]
+            scenario_staff = [workforce_outlook(fc, hourly_history=hourly, rota=rota, params=params, scenario=s,
+                                                days=28) for s in all_scenarios]
         except OutlookError as exc:
             notes.append(f"Workforce: left out: {exc}")
-            scenario_staff = []
     compared = bool(scenarios) and len(scenario_beds) == len(all_scenarios) == len(scenario_staff)
     if scenarios and not compared:
         notes.append("Scenario comparison: left out (it needs both the beds and the workforce views).")
     return PackData(
         activity=daily, forecast=fc, selection=selection, horizon=int(horizon), generated_at=generated,
         data_through=pd.Timestamp(daily["date"].max()), trust=trust, source=source, synthetic=synthetic,
-        nhse_data=nhse_data, beds=beds, workforce=staff,
+        nhse_data=nhse_data, beds=scenario_beds[0] if scenario_beds else None,
+        workforce=scenario_staff[0] if scenario_staff else None,
         scenarios=tuple(all_scenarios) if compared else (),
         scenario_beds=tuple(scenario_beds) if compared else (),
         scenario_staff=tuple(scenario_staff) if compared else (),
