@@ -520,6 +520,24 @@ def _models_text(data: PackData, metric: str, sites) -> str:
     return "; ".join(f"{s}: {m}" for s, m in models.items())
 
 
+def _weekly_forecast(fc: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
+    """Whole weeks of the forecast; the week in progress completed with its actual days so far.
+
+    Without this the chart would jump a week between the last whole week of actuals and the first
+    whole week of forecast. The actual days are known, so they move the week's mean and every
+    quantile alike.
+    """
+    weekly = aggregate_forecast(fc.sort_values("date"), "weekly")
+    first = weekly.iloc[0] if not weekly.empty else None
+    if first is not None and not first["complete"]:
+        known = series[(series["date"] >= first["date"]) & (series["date"] < fc["date"].min())]
+        if len(known) + first["days"] == 7:
+            columns = ["mean", *(c for c in weekly.columns if c.startswith("p") and c[1:2].isdigit())]
+            weekly.loc[weekly.index[0], columns] = weekly.loc[weekly.index[0], columns] + known["value"].sum()
+            weekly.loc[weekly.index[0], "complete"] = True
+    return weekly[weekly["complete"]].reset_index(drop=True)
+
+
 def _fan_charts(data: PackData) -> list[PackChart]:
     actual = _actuals(data)
     out = []
@@ -528,18 +546,18 @@ def _fan_charts(data: PackData) -> list[PackChart]:
             fc = data.forecast[(data.forecast["site"] == site) & (data.forecast["metric"] == metric)]
             if fc.empty:
                 continue
-            weekly_fc = aggregate_forecast(fc.sort_values("date"), "weekly")
-            weekly_fc = weekly_fc[weekly_fc["complete"]].reset_index(drop=True)
+            series = actual[(actual["site"] == site) & (actual["metric"] == metric)]
+            weekly_fc = _weekly_forecast(fc, series)
             if weekly_fc.empty:
                 continue
-            hist = _weekly(actual[(actual["site"] == site) & (actual["metric"] == metric)])
+            hist = _weekly(series)
             hist = hist[hist["date"] > hist["date"].max() - pd.Timedelta(weeks=_WEEKS_SHOWN)]
             title = _forecast_title(site, metric, weekly_fc)
             model = _series_model(data, site, metric)
-            period = (f"Weekly totals: forecast weeks commencing {weekly_fc['date'].min():%d %b %Y} to "
-                      f"{weekly_fc['date'].max():%d %b %Y} with 50 %, 80 % and 95 % ranges; actuals for the "
-                      f"{_WEEKS_SHOWN} weeks before")
-            subtitle = [t for t in (_change_text(data, site, metric), period) if t]
+            period = (f"Weekly totals, forecast weeks commencing {weekly_fc['date'].min():%d %b %Y} to "
+                      f"{weekly_fc['date'].max():%d %b %Y}, with 50 %, 80 % and 95 % ranges")
+            how = f"The week in progress adds its actual days so far; actuals for the {_WEEKS_SHOWN} weeks before"
+            subtitle = [t for t in (_change_text(data, site, metric), period, how) if t]
             chart = charts.fan_chart(hist[["date", "value"]], weekly_fc, metric=metric, title=title,
                                      subtitle=subtitle, view="weekly", width=_CHART_WIDTH, height=300)
             slug = re.sub(r"[^a-z0-9]+", "_", site.lower()).strip("_")

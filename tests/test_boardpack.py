@@ -279,3 +279,14 @@ def test_one_site_pack_has_no_trust_total(pngs):
     deck = Presentation(io.BytesIO(docs.pptx_bytes(data, pack, one)))
     assert deck.slides[1].shapes.title.text == "Summary: Alexandra"
     assert docs.pdf_and_pages(data, pack, one)[1] >= 1 + 1 + len(pack) + 1
+
+
+def test_week_in_progress_joins_actual_days_to_the_forecast():
+    days = pd.date_range("2025-10-27", "2025-11-09")  # Monday 27 Oct to Sunday 9 Nov
+    series = pd.DataFrame({"date": days[:5], "value": [10.0] * 5})  # Mon-Fri actual
+    fc = pd.DataFrame({"site": "A", "metric": "admissions", "model": "m", "date": days[5:], "mean": 20.0,
+                       "p10": 15.0, "p90": 25.0})
+    weekly = bp._weekly_forecast(fc, series)
+    assert list(weekly["date"]) == [pd.Timestamp("2025-10-27"), pd.Timestamp("2025-11-03")]
+    assert weekly["mean"].tolist() == [50 + 40, 140]
+    assert weekly.loc[0, "p10"] < 90 < weekly.loc[0, "p90"]
