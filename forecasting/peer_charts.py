@@ -38,6 +38,7 @@ def funnel_chart(points: pd.DataFrame, limits: pd.DataFrame, pooled: float, *, t
     mean = alt.Chart(pd.DataFrame({"rate": [pooled]})).mark_rule(color=NHS_COLOURS["black"]).encode(
         y="rate:Q")
     data = points.assign(who=points["site"].eq(trust).map({True: trust, False: "Peers"}))
+    data.attrs = {}
     dots = alt.Chart(data).mark_point(filled=True, size=90, opacity=1).encode(
         x=x, y=y,
         shape=alt.Shape("who:N", title=None, scale=alt.Scale(domain=[trust, "Peers"], range=["diamond", "circle"])),
@@ -58,6 +59,7 @@ def peer_bar_chart(measures: pd.DataFrame, *, measure: str, trust: str, title: s
                    width: int | str = "container", height: int | None = None) -> alt.LayerChart:
     """One bar per provider, best first, the trust in black; optional reference lines (e.g. 78 % and 95 %)."""
     data = measures[["site", measure]].dropna().rename(columns={measure: "value"})
+    data.attrs = {}  # the measures' period (timestamps) is not chart data
     data["who"] = data["site"].eq(trust).map({True: trust, False: "Peers"})
     low = min([data["value"].min()] + list((rules or {}).values()))
     scale = alt.Scale(domain=[max(0.0, np.floor(low * 20) / 20 - 0.05), 1.0]) if fmt.endswith("%") else alt.Scale()
