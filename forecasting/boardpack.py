@@ -14,7 +14,8 @@ import pandas as pd
 from . import charts
 from .calendar import COVID_EXCLUSION
 from .capacity.outlook import (DEFINITION, BedOutlook, OutlookError, WorkforceOutlook, bed_headlines,
-                               bed_outlook, scenario_table, workforce_outlook, worst_gap_table)
+                               bed_outlook, heatmap_message, occupancy_message, scenario_table,
+                               workforce_outlook, worst_gap_table)
 from .capacity.workforce import WorkforceParams
 from .export import OGL_ATTRIBUTION, SYNTHETIC_NOTICE, chart_bytes
 from .forecast import aggregate_forecast, forecast
@@ -567,15 +568,6 @@ def _fan_charts(data: PackData) -> list[PackChart]:
     return out
 
 
-def _occupancy_title(outlook: BedOutlook, site: str) -> str:
-    occ = outlook.occupancy[outlook.occupancy["site"] == site]
-    peak = occ.loc[occ["mean"].idxmax()]
-    share = peak["mean"] / peak["core_beds"] if peak["core_beds"] else np.nan
-    where = "across the trust" if site == TRUST_TOTAL else f"at {site}"
-    return (f"Occupied beds {where} expected to peak at ~{peak['mean']:,.0f} "
-            f"({share:.0%} of core beds) on {peak['date']:%a %d %b %Y}")
-
-
 def _bed_charts(data: PackData) -> list[PackChart]:
     b = data.beds
     if b is None:
@@ -585,7 +577,7 @@ def _bed_charts(data: PackData) -> list[PackChart]:
     for site in b.sites:
         occ = b.occupancy[b.occupancy["site"] == site]
         hist = b.history[b.history["site"] == site] if not b.history.empty else None
-        title = _occupancy_title(b, site)
+        title = occupancy_message(b, site)
         subtitle = [f"{occ['date'].min():%d %b %Y} to {occ['date'].max():%d %b %Y}; midnight census against "
                     f"core beds, core + escalation beds and the {b.target * 100:g} % planning ceiling",
                     "50/80/95 % ranges carry the admissions forecast and random lengths of stay"]
@@ -595,15 +587,6 @@ def _bed_charts(data: PackData) -> list[PackChart]:
         out.append(PackChart(name=f"beds_{slug}", section="Beds", heading=f"Bed occupancy against capacity: {site}",
                              title=title, chart=charts.with_footnote(chart, chart_footnote(data, models))))
     return out
-
-
-def _heatmap_title(heat: pd.DataFrame, site: str, role: str) -> str:
-    short = heat[heat["gap"] > 0]
-    if short.empty:
-        return f"{site}, {role}: the rota covers demand in every hour of the week"
-    worst = short.loc[short["gap"].idxmax()]
-    return (f"{site}, {role}: {len(short)} of 168 weekly hours short on average; worst "
-            f"{worst['weekday']}s {int(worst['hour']):02d}:00 ({worst['gap']:+.1f})")
 
 
 def _workforce_charts(data: PackData) -> list[PackChart]:
@@ -617,7 +600,7 @@ def _workforce_charts(data: PackData) -> list[PackChart]:
         for role, part in heat.groupby("role", sort=True):
             if part["required"].sum() == 0 and part["rostered"].sum() == 0:
                 continue  # e.g. no clinicians at a nurse-led unit, needed or rostered
-            title = _heatmap_title(part, site, role)
+            title = heatmap_message(part, site, role)
             subtitle = (f"Staff required at the planning level minus staff on the rota, averaged over the "
                         f"{w.days} days from {w.start:%d %b %Y}; orange = short, blue = spare")
             chart = charts.staffing_heatmap_chart(part, title=title, subtitle=subtitle, top=top,

@@ -52,7 +52,7 @@ def test_beds_page_shows_trust_occupancy_against_the_bed_base(beds_page):
     assert "Days over 92 % of core beds" in labels
     assert all(m.value.endswith("of 90") for m in at.metric[2:4])
     chart = _charts(at)[0]
-    assert chart["title"]["text"].startswith("Occupied beds at Trust total expected to peak at ~")
+    assert chart["title"]["text"].startswith("Occupied beds across the trust expected to peak at ~")
     lines = next(layer for layer in chart["layer"] if layer["encoding"].get("strokeDash"))
     assert lines["encoding"]["strokeDash"]["scale"]["domain"] == [
         "Core beds", "Core + escalation beds", "92% of core beds"]

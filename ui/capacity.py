@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -232,10 +231,7 @@ def occupancy_chart(outlook: BedOutlook, site: str):
     """Fan chart of one site's occupied beds against its core, escalation and ceiling lines."""
     occ = outlook.occupancy[outlook.occupancy["site"] == site]
     hist = outlook.history[outlook.history["site"] == site] if not outlook.history.empty else None
-    peak = occ.loc[occ["mean"].idxmax()]
-    share = peak["mean"] / peak["core_beds"] if peak["core_beds"] else np.nan
-    title = (f"Occupied beds at {site} expected to peak at ~{peak['mean']:,.0f} "
-             f"({share:.0%} of core beds) on {peak['date']:%a %d %b %Y}")
+    title = engine.occupancy_message(outlook, site)
     subtitle = [f"{occ['date'].min():%d %b %Y} to {occ['date'].max():%d %b %Y} · scenario: "
                 f"{outlook.scenario} · data through {outlook.data_through:%d %b %Y} · generated "
                 f"{outlook.generated_at:%d %b %Y %H:%M}",
@@ -279,13 +275,7 @@ def heatmap_charts(outlook: WorkforceOutlook, site: str, days: int) -> list:
     for role, part in heat.groupby("role", sort=True):
         if part["required"].sum() == 0 and part["rostered"].sum() == 0:
             continue  # e.g. no clinicians at a nurse-led unit, needed or rostered
-        short = part[part["gap"] > 0]
-        if short.empty:
-            title = f"{site}, {role}: the rota covers demand in every hour of the week"
-        else:
-            worst = short.loc[short["gap"].idxmax()]
-            title = (f"{site}, {role}: {len(short)} of 168 weekly hours short on average; worst "
-                     f"{worst['weekday']}s {int(worst['hour']):02d}:00 ({worst['gap']:+.1f})")
+        title = engine.heatmap_message(part, site, role)
         subtitle = (f"Staff required at the planning level minus staff on the rota, averaged over the "
                     f"{days} days from {outlook.start:%d %b %Y} · scenario: {outlook.scenario}")
         out.append(charts.staffing_heatmap_chart(part, title=title, subtitle=subtitle, top=top))

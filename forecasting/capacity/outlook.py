@@ -19,7 +19,7 @@ from .workforce import (WorkforceParams, arrival_profile, gap_heatmap, hourly_de
 __all__ = [
     "DEFINITION", "OutlookError", "BedOutlook", "WorkforceOutlook", "bed_outlook", "workforce_outlook",
     "bed_headlines", "risk_table", "daily_table", "beds_frame", "worst_gap_table", "queue_table",
-    "workforce_frame", "scenario_table", "latest_census",
+    "workforce_frame", "scenario_table", "latest_census", "occupancy_message", "heatmap_message",
 ]
 
 #: Printed under every beds chart and table.
@@ -245,17 +245,38 @@ def bed_headlines(outlook: BedOutlook, site: str) -> dict:
     over_target = int((c["occupancy_share"] > outlook.target).sum())
     over_core = int((c["occupancy_share"] > 1).sum())
     likely = float(c[f"p_over_{target}"].sum())
+    who = "the trust" if site == TRUST_TOTAL else site
     return {
         "days": len(c), "mean": float(c["mean"].mean()), "peak_p90": float(c["p90"].max()),
         "over_target": over_target, "over_core": over_core, "expected_over_target": likely,
         "max_shortfall_p90": float(c["shortfall_p90"].max()),
         "shortfall_days_p90": int((c["shortfall_p90"] > 0).sum()),
         "sentence": (
-            f"Over the next {len(c)} days {site} expects {c['mean'].mean():,.0f} occupied beds on an "
+            f"Over the next {len(c)} days {who} expects {c['mean'].mean():,.0f} occupied beds on an "
             f"average night (highest P90 {c['p90'].max():,.0f}). Expected occupancy is above {target} % "
             f"of core beds on {over_target} days and above all core beds on {over_core}; counting the "
             f"uncertainty, about {likely:.0f} days are likely to pass {target} %."),
     }
+
+
+def occupancy_message(outlook: BedOutlook, site: str) -> str:
+    """The title of a site's occupancy chart: when it peaks and how full that is."""
+    occ = outlook.occupancy[outlook.occupancy["site"] == site]
+    peak = occ.loc[occ["mean"].idxmax()]
+    share = peak["mean"] / peak["core_beds"] if peak["core_beds"] else np.nan
+    where = "across the trust" if site == TRUST_TOTAL else f"at {site}"
+    return (f"Occupied beds {where} expected to peak at ~{peak['mean']:,.0f} "
+            f"({share:.0%} of core beds) on {peak['date']:%a %d %b %Y}")
+
+
+def heatmap_message(heat: pd.DataFrame, site: str, role: str) -> str:
+    """The title of a site's staffing heatmap for one role: how many hours are short, and the worst."""
+    short = heat[heat["gap"] > 0]
+    if short.empty:
+        return f"{site}, {role}: the rota covers demand in every hour of the week"
+    worst = short.loc[short["gap"].idxmax()]
+    return (f"{site}, {role}: {len(short)} of 168 weekly hours short on average; worst "
+            f"{worst['weekday']}s {int(worst['hour']):02d}:00 ({worst['gap']:+.1f})")
 
 
 def risk_table(outlook: BedOutlook, site: str) -> pd.DataFrame:
