@@ -142,6 +142,11 @@ st.subheader("Cleaned table")
 st.caption("The rows in use, in the workbench's data contract (site, metric, date, value).")
 st.dataframe(frame.head(1000), hide_index=True, width="stretch",
              column_config={"date": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")})
-st.download_button("Download the cleaned table (CSV)", cache.csv_bytes(frame),
+suppress = st.toggle("Suppress counts of 1 to 4 in the download (small-number disclosure control)",
+                     value=ds.source == "records", key=f"suppress_small_{ds.source}",
+                     help="Counts from 1 to 4 become '<5' (0 is shown), as NHS publications do. On by "
+                          "default for record-level extracts. Occupied beds are a level, not a count, "
+                          "and are left as they are.")
+st.download_button("Download the cleaned table (CSV)", data.clean_csv(frame, suppress=suppress),
                    file_name=f"activity_clean_{pd.Timestamp.now():%Y%m%d}.csv", mime="text/csv",
                    icon=":material/download:")

@@ -119,3 +119,24 @@ def test_sql_without_a_connection_says_how_to_set_one(data_page, monkeypatch):
     at.radio(key="data_source").set_value("sql").run()
     assert not at.exception
     assert any("UEC_SQL_URL" in i.value and "secrets.toml" in i.value for i in at.info)
+
+
+def test_record_level_download_suppresses_small_counts_by_default(data_page):
+    import io
+
+    from ui.data import clean_csv
+    at = data_page
+    at.radio(key="data_source").set_value("records").run()
+    at.file_uploader(key="records_upload").set_value(("ed.csv", RECORDS, "text/csv")).run()
+    at.checkbox(key="use_partial_records").check().run()
+    assert at.toggle(key="suppress_small_records").value is True     # on by default for record-level data
+    frame = _active(at)["result"].frame
+    hidden = pd.read_csv(io.BytesIO(clean_csv(frame, suppress=True)), dtype=str)
+    shown = pd.read_csv(io.BytesIO(clean_csv(frame, suppress=False)), dtype=str)
+    assert set(hidden["value"]) <= {"<5", "0", "0.0"} and "<5" in set(hidden["value"])  # every count is 0-4
+    assert len(hidden) == len(frame)
+    assert "2.0" in set(shown["value"])
+    sample = pd.DataFrame({"site": ["A", "A", "A"], "metric": ["attendances", "occupied_beds", "admissions"],
+                           "date": pd.to_datetime(["2025-01-01"] * 3), "value": [3.0, 2.0, 12.0]})
+    out = pd.read_csv(io.BytesIO(clean_csv(sample, suppress=True)), dtype=str).set_index("metric")["value"]
+    assert out["attendances"] == "<5" and out["admissions"] == "12" and float(out["occupied_beds"]) == 2.0

@@ -11,7 +11,9 @@ import streamlit as st
 
 from forecasting.io import LoadResult
 from forecasting.nhse import read_ae_activity, read_bed_sitreps, sitrep_activity
-from forecasting.records import read_ed_activity
+from forecasting.export import csv_bytes as safe_csv
+from forecasting.records import read_ed_activity, suppress_small
+from forecasting.schema import STOCK_METRICS
 from forecasting.schema import infer_frequency
 from forecasting.sql import URL_ENV, masked_url, read_sql_activity
 
@@ -20,7 +22,7 @@ from .views import render_report
 
 __all__ = ["SOURCES", "Dataset", "Upload", "active_dataset", "require_dataset", "read_upload", "use_sample",
            "use_upload", "current_source", "read_nhse_upload", "read_records_upload", "read_sitrep_upload",
-           "sql_connection", "run_sql", "offer_read", "show_earlier", "history_views"]
+           "sql_connection", "run_sql", "offer_read", "show_earlier", "history_views", "clean_csv"]
 
 #: Source choices offered on the Data page, in order.
 SOURCES = {
@@ -206,3 +208,14 @@ _VIEWS = {"hourly": ["hourly", "daily", "weekly", "monthly"], "daily": ["daily",
 def history_views(frame: pd.DataFrame) -> list[str]:
     """Periods the history can be shown in: the data's own and every longer one."""
     return _VIEWS.get(infer_frequency(frame["date"]), ["daily", "weekly", "monthly"])
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def clean_csv(frame: pd.DataFrame, suppress: bool = False) -> bytes:
+    """The cleaned table as an injection-safe CSV; with ``suppress``, counts of 1 to 4 become '<5'."""
+    out = frame
+    if suppress:
+        counts = ~frame["metric"].isin(STOCK_METRICS)
+        hidden = suppress_small(frame[counts], "value")
+        out = pd.concat([hidden, frame[~counts].astype({"value": object})]).sort_index()
+    return safe_csv(out.assign(date=out["date"].dt.strftime("%Y-%m-%d %H:%M")))
