@@ -13,6 +13,7 @@ pages = [
     st.Page("app_pages/data.py", title="Data", icon=":material/table_view:"),
     st.Page("app_pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
     st.Page("app_pages/accuracy.py", title="Accuracy", icon=":material/target:"),
+    st.Page("app_pages/spc.py", title="SPC", icon=":material/monitoring:"),
     st.Page("app_pages/beds.py", title="Beds", icon=":material/bed:"),
     st.Page("app_pages/workforce.py", title="Workforce", icon=":material/groups:"),
     st.Page("app_pages/scenarios.py", title="Scenarios", icon=":material/alt_route:"),

@@ -8,7 +8,11 @@ import pandas as pd
 from .schema import METRIC_LABELS, STOCK_METRICS, TRUST_TOTAL, infer_frequency, metric_order
 
 __all__ = ["with_trust_total", "resample_activity", "coverage", "headline_figures",
-           "headline_table", "headline_sentence", "chart_series", "VIEWS"]
+           "headline_table", "headline_sentence", "chart_series", "four_hour_performance", "VIEWS",
+           "PERFORMANCE_4H"]
+
+#: A derived measure: the share of attendances leaving A&E within 4 hours, in per cent.
+PERFORMANCE_4H = "performance_4h"
 
 #: Period views offered for history charts, and the pandas period each maps to.
 VIEWS = {"daily": "D", "weekly": "W-SUN", "monthly": "M"}
@@ -181,3 +185,21 @@ def chart_series(activity: pd.DataFrame, metric: str, view: str = "weekly", *, s
     if start is not None:
         data = data[data["date"] >= pd.Timestamp(start)]
     return data.reset_index(drop=True)
+
+
+def four_hour_performance(periods: pd.DataFrame) -> pd.DataFrame:
+    """Per cent of attendances within 4 hours, 100 x (1 - breaches_4h / attendances), per site and period.
+
+    ``periods`` is activity at one period (e.g. from :func:`chart_series` or
+    :func:`resample_activity`) holding both ``attendances`` and ``breaches_4h``; periods with no
+    attendances are left out. Returns the activity contract with metric ``performance_4h``.
+    """
+    wide = periods[periods["metric"].isin(["attendances", "breaches_4h"])].pivot_table(
+        index=["site", "date"], columns="metric", values="value", aggfunc="sum")
+    if not {"attendances", "breaches_4h"} <= set(wide.columns):
+        return pd.DataFrame(columns=["site", "metric", "date", "value"])
+    wide = wide.dropna()
+    wide = wide[wide["attendances"] > 0]
+    out = (100 * (1 - wide["breaches_4h"] / wide["attendances"])).rename("value").reset_index()
+    out.insert(1, "metric", PERFORMANCE_4H)
+    return out
