@@ -20,6 +20,8 @@ __all__ = [
     "LoadResult",
     "SAMPLE_DIR",
     "read_table",
+    "read_rows",
+    "parse_dates",
     "detect_columns",
     "read_activity",
     "load_activity",
@@ -327,6 +329,24 @@ def read_table(source, *, sheet=None, name: str | None = None) -> tuple[pd.DataF
 
 
 # --------------------------------------------------------------------------- column roles
+
+def read_rows(source, *, sheet=None, name: str | None = None,
+              action: str = "Check the export finished, then upload it again."
+              ) -> tuple[pd.DataFrame | None, ValidationReport]:
+    """:func:`read_table` plus the first checks every reader makes: the file could be read and has rows.
+
+    Returns the table (None when nothing can be read from it) and the report, with ``rows_read``
+    set and an ``empty_file`` error for a header with no rows (``action`` says what to do).
+    """
+    table, report, _ = read_table(source, sheet=sheet, name=name)
+    if not report.ok:
+        return None, report
+    report.rows_read = len(table)
+    if table.empty:
+        report.add(S.ERROR, "empty_file", "The file has a header but no rows of data.", action)
+        return None, report
+    return table, report
+
 def detect_columns(columns) -> dict[str, str | None]:
     """Guess which column plays each role (date, site, metric, value), ignoring case and punctuation."""
     found: dict[str, str | None] = dict.fromkeys(ROLES)
@@ -338,7 +358,7 @@ def detect_columns(columns) -> dict[str, str | None]:
 
 
 # --------------------------------------------------------------------------- typed parsing
-def _parse_dates(values: pd.Series, rows: np.ndarray, column: str,
+def parse_dates(values: pd.Series, rows: np.ndarray, column: str,
                  report: ValidationReport) -> pd.Series:
     """Dates from text in ISO or UK day-first styles (or Excel serial numbers)."""
     if pd.api.types.is_datetime64_any_dtype(values):
@@ -511,15 +531,10 @@ def read_activity(source, *, columns: dict[str, str | None] | None = None,
         sorted; ``report``: every problem, with file, rows, column and what to do.
         Use :func:`load_activity` to raise instead when there is any error.
     """
-    table, report, _ = read_table(source, sheet=sheet, name=name)
+    table, report = read_rows(source, sheet=sheet, name=name)
     empty = pd.DataFrame({"site": pd.Series(dtype=str), "metric": pd.Series(dtype=str),
                           "date": pd.Series(dtype="datetime64[ns]"), "value": pd.Series(dtype=float)})
-    if not report.ok:
-        return LoadResult(empty, report)
-    report.rows_read = len(table)
-    if table.empty:
-        report.add(S.ERROR, "empty_file", "The file has a header but no rows of data.",
-                   "Check the export finished, then upload it again.")
+    if table is None:
         return LoadResult(empty, report)
     cols = detect_columns([c for c in table.columns if c != "_row"])
     for role, col in (columns or {}).items():
@@ -534,7 +549,7 @@ def read_activity(source, *, columns: dict[str, str | None] | None = None,
     if long is None:
         return LoadResult(empty, report)
     rows = long["_row"].to_numpy()
-    long["date"] = _parse_dates(long["date"], rows, cols["date"], report)
+    long["date"] = parse_dates(long["date"], rows, cols["date"], report)
     value_col = cols["value"] or "value"
     if "_column" in long:  # wide: report value problems against each metric column
         parsed = []

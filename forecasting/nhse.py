@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema as S
-from .io import LoadResult, normalise_name, read_table
+from .io import LoadResult, normalise_name, read_rows
 from .schema import ValidationReport, validate_activity
 
 __all__ = [
@@ -166,13 +166,9 @@ def _numbers(text: pd.Series) -> pd.Series:
 
 def _read_one_return(source, report_name: str | None) -> tuple[pd.DataFrame, ValidationReport]:
     """Provider table (plus _row, _file) from one monthly file, and that file's report."""
-    table, report, _ = read_table(source, name=report_name)
-    if not report.ok:
-        return pd.DataFrame(), report
-    report.rows_read = len(table)
-    if table.empty:
-        report.add(S.ERROR, "empty_file", "The file has a header but no rows of data.",
-                   "Check the download finished, then upload it again.")
+    table, report = read_rows(source, name=report_name,
+                              action="Check the download finished, then upload it again.")
+    if table is None:
         return pd.DataFrame(), report
     ids, fields, unused = {}, {}, []
     for col in (c for c in table.columns if c != "_row"):
@@ -367,10 +363,9 @@ def read_ae_tidy(source, *, name: str | None = None, _private: bool = False) -> 
     ``1``, ``2`` or ``other``), so :func:`provider_activity` treats both sources alike. The
     extract has no organisation names: ``org_name`` is the code.
     """
-    table, report, _ = read_table(source, name=name)
-    if not report.ok:
+    table, report = read_rows(source, name=name)
+    if table is None:
         return LoadResult(_empty_provider(), report)
-    report.rows_read = len(table)
     cols = {normalise_name(c): c for c in table.columns if c != "_row"}
     need = ["period", "orgcode", "type", "attendances", "breaches", "admissions"]
     missing = [n for n in need if n not in cols]
@@ -615,10 +610,9 @@ def read_bed_sitreps(source, *, include_england: bool = False, orgs=None,
         listed; a trust listed twice on a date under two names (a merger or rename) is kept
         once when the figures agree, and left out and listed when they do not.
     """
-    table, report, _ = read_table(source, name=name)
-    if not report.ok:
+    table, report = read_rows(source, name=name)
+    if table is None:
         return LoadResult(_empty_sitrep(), report)
-    report.rows_read = len(table)
     ids, fields, unused = {}, {}, []
     for col in (c for c in table.columns if c != "_row"):
         key = normalise_name(col)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema as S
-from .io import LoadResult, _parse_dates, normalise_name, read_table
+from .io import LoadResult, normalise_name, parse_dates, read_rows
 from .schema import ValidationReport
 
 __all__ = [
@@ -211,13 +211,8 @@ def read_ed_records(source, *, columns: dict[str, str | None] | None = None, tod
         4/12-hour figures or the time-in-department table.
     """
     empty = _empty(RECORD_COLUMNS, _RECORD_DTYPES)
-    table, report, _ = read_table(source, sheet=sheet, name=name)
-    if not report.ok:
-        return LoadResult(empty, report)
-    report.rows_read = len(table)
-    if table.empty:
-        report.add(S.ERROR, "empty_file", "The file has a header but no rows of data.",
-                   "Check the export finished, then upload it again.")
+    table, report = read_rows(source, sheet=sheet, name=name)
+    if table is None:
         return LoadResult(empty, report)
     data_cols = [c for c in table.columns if c != "_row"]
     candidates = [c for c in data_cols if not is_identifier(c)]
@@ -242,13 +237,13 @@ def read_ed_records(source, *, columns: dict[str, str | None] | None = None, tod
     bad = np.zeros(len(table), dtype=bool)
 
     arr_text, arr_col = arrival_text
-    arrival = _parse_dates(arr_text, rows, arr_col, report)
+    arrival = parse_dates(arr_text, rows, arr_col, report)
     bad |= arrival.isna().to_numpy().copy()
     dep_text, dep_col = departure_text
     dep_blank = _blank(dep_text)
     departure = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
     if (~dep_blank).any():
-        departure[~dep_blank] = _parse_dates(dep_text[~dep_blank], rows[~dep_blank], dep_col, report)
+        departure[~dep_blank] = parse_dates(dep_text[~dep_blank], rows[~dep_blank], dep_col, report)
     bad |= departure.isna().to_numpy() & ~dep_blank
     still_in = dep_blank & ~bad
     if still_in.any():
@@ -562,13 +557,8 @@ def read_inpatient_spells(source, *, columns: dict[str, str | None] | None = Non
         the rows left out.
     """
     empty = _empty(SPELL_COLUMNS, _SPELL_DTYPES)
-    table, report, _ = read_table(source, sheet=sheet, name=name)
-    if not report.ok:
-        return LoadResult(empty, report)
-    report.rows_read = len(table)
-    if table.empty:
-        report.add(S.ERROR, "empty_file", "The file has a header but no rows of data.",
-                   "Check the export finished, then upload it again.")
+    table, report = read_rows(source, sheet=sheet, name=name)
+    if table is None:
         return LoadResult(empty, report)
     candidates = [c for c in table.columns if c != "_row" and not is_identifier(c)]
     roles = _roles(candidates, _SPELL_ROLES, columns, report)
@@ -584,13 +574,13 @@ def read_inpatient_spells(source, *, columns: dict[str, str | None] | None = Non
                    column=", ".join(missing))
         return LoadResult(empty, report)
     rows = table["_row"].to_numpy()
-    adm = _parse_dates(table[roles["admission_date"]], rows, roles["admission_date"], report)
+    adm = parse_dates(table[roles["admission_date"]], rows, roles["admission_date"], report)
     bad = adm.isna().to_numpy().copy()
     dis_text = _typed_or_text(table[roles["discharge_date"]])
     still_in = _blank(dis_text)
     dis = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
     if (~still_in).any():
-        dis[~still_in] = _parse_dates(dis_text[~still_in], rows[~still_in], roles["discharge_date"], report)
+        dis[~still_in] = parse_dates(dis_text[~still_in], rows[~still_in], roles["discharge_date"], report)
     bad |= dis.isna().to_numpy() & ~still_in
     site = table[roles["site"]].astype(str).str.strip()
     blank_site = site.isin(["", "nan", "None"]).to_numpy()
