@@ -174,7 +174,7 @@ def bed_outlook(forecast: pd.DataFrame, *, bed_base: pd.DataFrame, spells: pd.Da
     sites = tuple(sorted(_series(forecast, ADMISSIONS, None)["site"].unique()))
     if not sites:
         raise OutlookError("The data has no emergency admissions, so there are no beds to plan. "
-                           "Load daily admissions per site (the sample has them).")
+                           "Load daily admissions per site (the bundled daily sample has them).")
     adm = apply_to_demand(_series(forecast, ADMISSIONS, horizon), scenario)
     start, end = adm["date"].min(), adm["date"].max()
     on_date = start - pd.Timedelta(days=1)
