@@ -242,3 +242,18 @@ def test_compare_scenarios_baseline_first_and_at_most_four(daily):
     with pytest.raises(cap.CapacityUnavailable, match="at most four"):
         cap.compare_scenarios(daily, cap.BedSettings(horizon=30), cap.WorkforceSettings(),
                               jsons + (Scenario(name="Fifth").to_json(),))
+
+
+def test_capacity_pages_reuse_the_forecast_pages_fit(monkeypatch):
+    """Beds and Workforce slice the Forecast page's cached fit instead of fitting every series again."""
+    import ui.forecasting as fui
+    calls = []
+    real = fui.forecast
+    monkeypatch.setattr(fui, "forecast", lambda *a, **k: calls.append(1) or real(*a, **k))
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    at.switch_page("app_pages/forecast.py").run()
+    fitted = len(calls)
+    at.switch_page("app_pages/beds.py").run()
+    at.switch_page("app_pages/workforce.py").run()
+    assert not at.exception and not at.error
+    assert len(calls) == fitted

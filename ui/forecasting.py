@@ -164,9 +164,6 @@ def fits_all_metrics(model: str) -> bool:
     return _scope(model, "x") is None
 
 
-@st.cache_data(show_spinner="Forecasting every site and metric with these settings. This takes a "
-                            "little while the first time; after that, changing the site, metric, "
-                            "horizon or view is instant.", max_entries=8)
 def run_forecast(activity: pd.DataFrame, model: str = "auto", exclude: tuple = (),
                  holidays: str = DEFAULT_HOLIDAYS, metrics: tuple[str, ...] | None = None
                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp, float]:
@@ -174,8 +171,18 @@ def run_forecast(activity: pd.DataFrame, model: str = "auto", exclude: tuple = (
 
     Returns the forecast contract, the per-series selection table (pandas attrs do not
     survive the cache), when it was generated and how many seconds the fits took. ``metrics``
-    limits the fit to some metrics (used for slow models).
+    limits the fit to some metrics (used for slow models). Every page shares one fit: the
+    arguments are passed on in full, because Streamlit keys its cache on the arguments as
+    written, so a call leaving out a default would otherwise fit everything again.
     """
+    return _fit_all(activity, model, tuple(exclude), holidays, None if metrics is None else tuple(metrics))
+
+
+@st.cache_data(show_spinner="Forecasting every site and metric with these settings. This takes a "
+                            "little while the first time; after that, changing the site, metric, "
+                            "horizon or view is instant.", max_entries=8)
+def _fit_all(activity: pd.DataFrame, model: str, exclude: tuple, holidays: str,
+             metrics: tuple[str, ...] | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp, float]:
     history = cache.with_total(activity)
     if metrics is not None:
         history = history[history["metric"].isin(list(metrics))]
