@@ -53,7 +53,7 @@ def test_bed_outlook_errors_say_what_to_fix():
     with pytest.raises(OutlookError, match="no rows for Alexandra"):
         bed_outlook(ADM, bed_base=BED_BASE[BED_BASE["site"] != "Alexandra"], spells=spells,
                     spells_window_start="2024-11-01")
-    with pytest.raises(OutlookError, match="does not cover .* extend its date_to or shorten the horizon"):
+    with pytest.raises(OutlookError, match=r"No bed base for Alexandra from 2027-01-01 to 2027-03-15; add a row .* Or shorten the horizon"):
         bed_outlook(_forecast("admissions", {"Alexandra": 45}, days=500), bed_base=BED_BASE, spells=spells,
                     horizon=None)
     late = _forecast("admissions", {"Alexandra": 45}, start="2026-03-01")
@@ -81,3 +81,40 @@ def test_workforce_outlook_needs_hourly_arrivals_and_finds_gaps():
     assert "Christmas Day 2025-12-25" in set(worst["Period"])  # 90-day lookahead reaches it
     with pytest.raises(OutlookError, match="No hourly arrivals for Nowhere"):
         workforce_outlook(_forecast("attendances", {"Nowhere": 50}), hourly_history=hourly, rota=rota)
+
+
+def test_planning_ceiling_adds_a_column_but_never_a_band():
+    """A 95 % ceiling (not an OPEL threshold) gets its probability column; the bands stay 1-4."""
+    kw = dict(bed_base=BED_BASE, los_summary={"Alexandra": (7.0, 15.0), "Worcestershire Royal": (7.0, 15.0)},
+              census_counts={"Alexandra": 340, "Worcestershire Royal": 500}, horizon=60)
+    for ceiling in (0.95, 0.92345):
+        out = bed_outlook(ADM, scenario=Scenario(name="Ceiling", target_occupancy=ceiling), **kw)
+        assert set(out.comparison["opel_band"]) <= {1, 2, 3, 4}
+        table = risk_table(out, "Alexandra")
+        bands = [c for c in table.columns if c.startswith("Days in band")]
+        assert len(bands) == 4 and (table[bands].sum(axis=1) == table["Days"]).all()
+        h = bed_headlines(out, "Alexandra")            # no KeyError for a ceiling with many decimals
+        assert 0 <= h["expected_over_target"] <= 60
+        assert beds_frame(out)["p_exceed"].between(0, 1).all()
+
+
+def test_bed_base_gap_is_refused_not_read_as_no_beds():
+    gap = pd.concat([BED_BASE[BED_BASE["site"] != "Alexandra"], pd.DataFrame([
+        {"site": "Alexandra", "date_from": pd.Timestamp("2022-10-01"), "date_to": pd.Timestamp("2025-11-30"),
+         "core_beds": 352, "escalation_beds": 20},
+        {"site": "Alexandra", "date_from": pd.Timestamp("2025-12-15"), "date_to": pd.Timestamp("2026-12-31"),
+         "core_beds": 352, "escalation_beds": 20}])], ignore_index=True)
+    with pytest.raises(OutlookError, match=r"No bed base for Alexandra from 2025-12-01 to 2025-12-14"):
+        bed_outlook(ADM, bed_base=gap, los_summary={"Alexandra": (7.0, 15.0), "Worcestershire Royal": (7.0, 15.0)},
+                    census_counts={"Alexandra": 300, "Worcestershire Royal": 450}, horizon=60)
+
+
+def test_summary_stays_fall_back_to_a_gamma_and_explain_impossible_pairs():
+    out = bed_outlook(ADM, bed_base=BED_BASE, los_summary={"Alexandra": (7.74, 19.0),
+                                                           "Worcestershire Royal": (7.15, 18.0)},
+                      census_counts={"Alexandra": 300, "Worcestershire Royal": 450}, horizon=30)
+    assert out.los.set_index("site").loc["Alexandra", "mean_now"] == pytest.approx(7.74, abs=0.02)
+    with pytest.raises(OutlookError, match="Alexandra: no right-skewed stay has a mean of 9 days") as err:
+        bed_outlook(ADM, bed_base=BED_BASE, los_summary={"Alexandra": (9.0, 8.0), "Worcestershire Royal": (7.0, 15.0)},
+                    census_counts={"Alexandra": 300, "Worcestershire Royal": 450}, horizon=30)
+    assert "family" not in str(err.value)

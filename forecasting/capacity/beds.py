@@ -264,7 +264,7 @@ def _prob_over(mean, sd, level) -> np.ndarray:
 
 
 def compare_with_bed_base(occupancy: pd.DataFrame, bed_base: pd.DataFrame | None = None, *,
-                          thresholds=OpelBands()) -> pd.DataFrame:
+                          thresholds=OpelBands(), also=()) -> pd.DataFrame:
     """Beds required, shortfall and risk of exceeding shares of core beds, per site and day.
 
     Parameters
@@ -276,6 +276,9 @@ def compare_with_bed_base(occupancy: pd.DataFrame, bed_base: pd.DataFrame | None
     thresholds : OpelBands or tuple of float
         Shares of core beds: beds required at each share below 1 (mean / share), the probability
         of exceeding each share, and the OPEL-style band.
+    also : sequence of float
+        More shares (e.g. a scenario's planning ceiling) for the beds-required and probability
+        columns only; they do not change the bands.
 
     Returns
     -------
@@ -297,19 +300,21 @@ def compare_with_bed_base(occupancy: pd.DataFrame, bed_base: pd.DataFrame | None
         occ["escalation_beds"] = 0.0
     mean, sd, core = occ["mean"].to_numpy(float), occ["sd"].to_numpy(float), occ["core_beds"].to_numpy(float)
     out = occ[["site", "date", "mean", "p50", "p90", "core_beds", "escalation_beds"]].copy()
-    for t in bands.thresholds:
+    levels = tuple(sorted(set(bands.thresholds) | {float(t) for t in also}))
+    for t in levels:
         if t < 1:
             out[f"beds_required_{t * 100:g}"] = mean / t
     out["shortfall_p50"] = np.maximum(occ["p50"] - core, 0.0)
     out["shortfall_p90"] = np.maximum(occ["p90"] - core, 0.0)
     out["shortfall_p90_with_escalation"] = np.maximum(occ["p90"] - core - occ["escalation_beds"], 0.0)
-    for t in bands.thresholds:
+    for t in levels:
         out[f"p_over_{t * 100:g}"] = _prob_over(mean, sd, t * core)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(core > 0, mean / core, np.inf)
     out["occupancy_share"] = share
     out["opel_band"] = bands.band(share)
-    out.attrs["thresholds"] = bands.thresholds
+    out.attrs["thresholds"] = levels
+    out.attrs["bands"] = bands.thresholds
     return out
 
 

@@ -10,8 +10,9 @@ import pandas as pd
 from ..scenarios import (BASELINE, Scenario, ScenarioError, apply_to_bed_base, apply_to_demand,
                          apply_to_rota, describe, stay_factor)
 from ..schema import ADMISSIONS, ATTENDANCES, OCCUPIED_BEDS, TRUST_TOTAL
-from .beds import (APPROXIMATION, OpelBands, bed_occupancy, census_from_counts, census_from_spells,
-                   combine_sites, compare_with_bed_base, days_at_risk)
+from .beds import (APPROXIMATION, BedBaseError, OpelBands, bed_base_by_date, bed_occupancy,
+                   census_from_counts, census_from_spells, combine_sites, compare_with_bed_base,
+                   days_at_risk)
 from .los import LengthOfStay, SpellsError
 from .workforce import (WorkforceParams, arrival_profile, gap_heatmap, hourly_demand, queue_check,
                         staff_required, staffing_gap, worst_gaps, wte_gap)
@@ -94,10 +95,7 @@ def _lengths_of_stay(sites, spells, los_summary, window_start) -> dict[str, Leng
         for site in sites:
             if site not in los_summary:
                 raise OutlookError(f"Enter a mean and 90th percentile length of stay for {site}.")
-            try:
-                out[site] = LengthOfStay.from_summary(*los_summary[site])
-            except ValueError as exc:
-                raise OutlookError(f"{site}: {exc}") from None
+            out[site] = _fitted_stay(site, *los_summary[site])
         return out
     if spells is None:
         raise OutlookError("Give a spells extract or a mean and 90th percentile stay per site.")
@@ -109,6 +107,18 @@ def _lengths_of_stay(sites, spells, los_summary, window_start) -> dict[str, Leng
         return {s: LengthOfStay.from_spells(spells, site=s, window_start=window_start) for s in sites}
     except SpellsError as exc:
         raise OutlookError(str(exc)) from None
+
+
+def _fitted_stay(site: str, mean: float, p90: float) -> LengthOfStay:
+    """A lognormal with this mean and 90th percentile, or a gamma where no lognormal has both."""
+    for family in ("lognormal", "gamma"):
+        try:
+            return LengthOfStay.from_summary(mean, p90, family=family)
+        except ValueError:
+            continue
+    raise OutlookError(f"{site}: no right-skewed stay has a mean of {mean:g} days and a 90th percentile of "
+                       f"{p90:g} days (the 90th percentile must be above the mean, and not far above it "
+                       "for so short a mean); check the two figures.")
 
 
 def _census(sites, spells, census_counts, los, on_date) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -135,8 +145,9 @@ def _census(sites, spells, census_counts, los, on_date) -> tuple[pd.DataFrame, p
     return census, table
 
 
-def _thresholds(opel, target: float) -> tuple[float, ...]:
-    return tuple(sorted(set(round(float(t), 4) for t in (*opel, target))))
+def _share(value: float) -> float:
+    """A share of core beds rounded once, so every column name built from it is the same."""
+    return round(float(value), 4)
 
 
 def bed_outlook(forecast: pd.DataFrame, *, bed_base: pd.DataFrame, spells: pd.DataFrame | None = None,
@@ -191,24 +202,23 @@ def bed_outlook(forecast: pd.DataFrame, *, bed_base: pd.DataFrame, spells: pd.Da
     if missing:
         raise OutlookError(f"The {bed_base_label} has no rows for {', '.join(missing)}. "
                            "Add their core and escalation beds.")
+    try:  # every forecast day needs exactly one bed-base row: gaps and overlaps are named here
+        bed_base_by_date(bed_base[bed_base["site"].isin(sites)], adm[["site", "date"]].drop_duplicates())
+    except BedBaseError as exc:
+        raise OutlookError(f"The {bed_base_label}: {exc} Or shorten the horizon.") from None
     try:
         beds = apply_to_bed_base(bed_base[bed_base["site"].isin(sites)], scenario, start=start, end=end)
     except ScenarioError as exc:
         raise OutlookError(str(exc)) from None
-    covered = beds.groupby("site")["date"].agg(["min", "max"])
-    short = [s for s in sites if s not in covered.index or covered.loc[s, "max"] < end
-             or covered.loc[s, "min"] > start]
-    if short:
-        raise OutlookError(f"The {bed_base_label} does not cover {start:%d %b %Y} to {end:%d %b %Y} for "
-                           f"{', '.join(short)}: extend its date_to or shorten the horizon.")
     occ = bed_occupancy(adm, los, census=census, scenario=scenario.name)
     occ = occ.merge(beds[["site", "date", "core_beds", "escalation_beds"]], on=["site", "date"], how="left")
     if len(sites) > 1:
         occ = pd.concat([occ, combine_sites(occ, TRUST_TOTAL)], ignore_index=True)
-    target = scenario.target_occupancy
+    target = _share(scenario.target_occupancy)
+    # the bands are the OPEL thresholds alone; the ceiling only adds its own probability column
     comparison = compare_with_bed_base(
         occ.rename(columns={"core_beds": "available", "escalation_beds": "escalation"}),
-        thresholds=OpelBands(thresholds=_thresholds(opel, target)))
+        thresholds=OpelBands(thresholds=tuple(_share(t) for t in opel)), also=(target,))
     comparison.insert(2, "scenario", scenario.name)
     recent = pd.DataFrame(columns=["site", "date", "value"])
     if history is not None:
@@ -436,13 +446,13 @@ def scenario_table(beds: list[BedOutlook], staff: list[WorkforceOutlook]) -> tup
         site = TRUST_TOTAL if TRUST_TOTAL in b.sites else b.sites[0]
         h = bed_headlines(b, site)
         per_site = [bed_headlines(b, x) for x in b.sites if x != TRUST_TOTAL]
-        target = f"{b.target * 100:g} %"
         col = {
+            "Planning ceiling (% of core beds)": round(100 * b.target, 2),
             f"Expected occupied beds, average night ({site})": round(h["mean"]),
             f"Highest P90 occupied beds ({site})": round(h["peak_p90"]),
-            f"Days expected over {target} of core beds ({site})": h["over_target"],
+            f"Days expected over the planning ceiling ({site})": h["over_target"],
             f"Days expected over core beds ({site})": h["over_core"],
-            f"Site-days over {target} of core beds (sum of sites)": sum(v["over_target"] for v in per_site),
+            "Site-days over the planning ceiling (sum of sites)": sum(v["over_target"] for v in per_site),
             "Largest P90 shortfall against core beds (beds, any site)":
                 round(max(v["max_shortfall_p90"] for v in per_site)),
             "Site-days with a P90 shortfall (sum of sites)": sum(v["shortfall_days_p90"] for v in per_site),
