@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from forecasting.scenarios import BASELINE, Scenario, ScenarioError, describe
+from forecasting.scenarios import Scenario, ScenarioError, describe
 from ui import capacity as cap
 from ui import capacity_forms as forms
 from ui.data import require_dataset
@@ -47,9 +47,9 @@ with build:
             scenario = forms.scenario_from_editors(name=name, growth=growth, avoided=avoided, los_days=los_days,
                                                    los_pct=los_pct, target_pct=target, bed_rows=bed_rows,
                                                    rota_rows=rota_rows)
-            forms.store_scenario(scenario)
-            st.success(f"Saved '{scenario.name}'. Compare it below, or pick it on the Beds and Workforce pages.",
-                       icon=":material/check_circle:")
+            replaced = forms.store_scenario(scenario)
+            st.success(f"{'Replaced the saved' if replaced else 'Saved'} '{scenario.name}'. Compare it below, "
+                       "or pick it on the Beds and Workforce pages.", icon=":material/check_circle:")
         except ScenarioError as exc:
             st.error(f"The scenario was not saved: {exc}", icon=":material/error:")
 
@@ -57,9 +57,9 @@ with library:
     up = st.file_uploader("Load a scenario file (JSON saved from this page)", type=["json"], key="scn_upload")
     if up is not None:
         try:
-            loaded = forms.load_scenario_file(up.getvalue(), up.name)
-            forms.store_scenario(loaded)
-            st.success(f"Loaded '{loaded.name}'.", icon=":material/check_circle:")
+            loaded = forms.load_scenario_upload(up.getvalue(), up.name)
+            if loaded is not None:
+                st.success(f"Loaded '{loaded.name}'.", icon=":material/check_circle:")
         except ScenarioError as exc:
             st.error(str(exc), icon=":material/error:")
     saved = forms.saved_scenarios()

@@ -257,3 +257,36 @@ def test_capacity_pages_reuse_the_forecast_pages_fit(monkeypatch):
     at.switch_page("app_pages/workforce.py").run()
     assert not at.exception and not at.error
     assert len(calls) == fitted
+
+
+def test_uploads_and_scenario_choice_survive_a_visit_to_another_page():
+    base = (SAMPLE_DIR / "bed_base.csv").read_bytes()
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    at.session_state["saved_scenarios"] = {"SDEC": Scenario(name="SDEC", admissions_avoided_pct=10).to_json()}
+    at.switch_page("app_pages/beds.py").run()
+    assert at.slider(key="beds_horizon").max == 426        # the sample's bed base ends 31 Dec 2026
+    at.file_uploader(key="beds_base_file").set_value(("my_beds.csv", base, "text/csv")).run()
+    at.selectbox(key="beds_scenario").set_value("SDEC").run()
+    assert any("bed base (upload: my_beds.csv)" in m.value for m in at.markdown)
+    at.switch_page("app_pages/workforce.py").run()
+    at.switch_page("app_pages/beds.py").run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="beds_scenario").value == "SDEC"
+    text = " ".join(m.value for m in at.markdown)
+    assert "bed base (upload: my_beds.csv)" in text and "Scenario: SDEC" in text
+    assert any("In use: upload: my_beds.csv" in c.value for c in at.caption)
+    at.button(key="beds_base_file_reset").click().run()
+    assert any("bundled sample (bed_base.csv)" in m.value for m in at.markdown)
+
+
+def test_a_loaded_scenario_file_is_loaded_once():
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    at.switch_page("app_pages/scenarios.py").run()
+    text = Scenario(name="From file", demand_growth_pct=2).to_json().encode()
+    at.file_uploader(key="scn_upload").set_value(("s.json", text, "application/json")).run()
+    assert any("Loaded 'From file'" in s.value for s in at.success)
+    assert at.multiselect(key="scn_compare").value == ["From file"]
+    at.multiselect(key="scn_compare").set_value([]).run()      # the user unticks it ...
+    assert at.multiselect(key="scn_compare").value == []       # ... and it stays unticked
+    at.button(key="scn_del_From file").click().run()
+    assert "From file" not in at.session_state["saved_scenarios"]

@@ -28,7 +28,7 @@ from .forecasting import data_frequency, run_forecast
 __all__ = [
     "CapacityUnavailable", "InputFile", "BedSettings", "WorkforceSettings", "BedOutlook",
     "WorkforceOutlook", "WorkforceParams", "SAMPLE_SPELLS_WINDOW", "DEFINITION", "bed_sites",
-    "attendance_sites", "default_nurse_led", "read_spells_file", "read_bed_base_file", "read_rota_file",
+    "attendance_sites", "default_nurse_led", "max_bed_horizon", "read_spells_file", "read_bed_base_file", "read_rota_file",
     "length_of_stay_table", "latest_census", "bed_outlook", "occupancy_chart", "bed_headlines",
     "risk_table", "daily_table", "beds_csv", "workforce_outlook", "heatmap_charts", "worst_gap_table",
     "queue_table", "workforce_csv", "compare_scenarios", "scenario_chart", "comparison_csv",
@@ -166,6 +166,20 @@ def read_rota_file(file: InputFile) -> pd.DataFrame:
         return read_rota(_table(file))
     except RotaError as exc:
         raise CapacityUnavailable(f"{file.name}: {exc}") from None
+
+
+def max_bed_horizon(activity: pd.DataFrame, bed_base: InputFile) -> int:
+    """Days the Beds page can look ahead: 18 months, or fewer if the bed base ends sooner."""
+    try:
+        base = read_bed_base_file(bed_base)
+    except CapacityUnavailable:
+        return _MAX_BED_HORIZON  # the page shows the bed base's problem itself
+    sites = [s for s in bed_sites(activity) if s in set(base["site"])]
+    if not sites or activity.empty:
+        return _MAX_BED_HORIZON
+    last = min(base.loc[base["site"] == s, "date_to"].max() for s in sites)
+    days = (last - activity["date"].max().normalize()).days
+    return int(min(_MAX_BED_HORIZON, max(days, 7)))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

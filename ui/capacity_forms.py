@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import pandas as pd
 import streamlit as st
@@ -14,7 +15,7 @@ from . import capacity as cap
 from .forecasting import covers_covid
 
 __all__ = ["bed_settings_form", "workforce_settings_form", "scenario_picker", "saved_scenarios",
-           "store_scenario", "delete_scenario", "compare_selection", "scenario_from_editors", "load_scenario_file",
+           "store_scenario", "delete_scenario", "compare_selection", "load_scenario_upload", "scenario_from_editors", "load_scenario_file",
            "current_bed_settings", "current_workforce_settings", "bed_change_rows", "rota_change_rows"]
 
 _SCENARIOS = "saved_scenarios"
@@ -32,14 +33,19 @@ def saved_scenarios() -> dict[str, str]:
 _COMPARE = "scn_compare"  # the Scenarios page's multiselect of scenarios to compare
 
 
-def store_scenario(scenario: Scenario) -> None:
-    """Save a scenario for this session and add it to the comparison while fewer than four are picked."""
+def store_scenario(scenario: Scenario) -> bool:
+    """Save a scenario for this session and add it to the comparison while fewer than four are picked.
+
+    Returns True when it replaced a saved scenario of the same name.
+    """
     if scenario.name == BASELINE.name:
         raise ScenarioError("'Baseline' is the no-change scenario and is always shown; pick another name.")
+    replaced = scenario.name in saved_scenarios()
     saved_scenarios()[scenario.name] = scenario.to_json()
     chosen = list(st.session_state.get(_COMPARE, []))
     if scenario.name not in chosen and len(chosen) < 4:
         st.session_state[_COMPARE] = chosen + [scenario.name]
+    return replaced
 
 
 def delete_scenario(name: str) -> None:
@@ -61,12 +67,34 @@ def load_scenario_file(raw: bytes, name: str) -> Scenario:
         raise ScenarioError(f"{name}: {exc}") from None
 
 
+def load_scenario_upload(raw: bytes, name: str) -> Scenario | None:
+    """Save an uploaded scenario once: None when these bytes were loaded already in this session.
+
+    The file stays in the uploader across reruns; loading it again each time would undo the
+    user's later choices (untick it, delete it).
+    """
+    seen = st.session_state.setdefault("scn_loaded_files", set())
+    key = hashlib.sha256(raw).hexdigest()
+    if key in seen:
+        return None
+    scenario = load_scenario_file(raw, name)
+    store_scenario(scenario)
+    seen.add(key)
+    return scenario
+
+
 def scenario_picker(label: str, key: str) -> str:
-    """A select box of the baseline and saved scenarios; returns the chosen one as JSON."""
+    """A select box of the baseline and saved scenarios; returns the chosen one as JSON.
+
+    The choice is remembered outside the widget, so it survives a visit to another page
+    (Streamlit forgets the state of widgets that were not on the last page shown).
+    """
     saved = saved_scenarios()
     names = [BASELINE.name] + list(saved)
-    name = st.selectbox(label, names, key=key,
+    remembered = st.session_state.get(f"{key}_choice", BASELINE.name)
+    name = st.selectbox(label, names, index=names.index(remembered) if remembered in names else 0, key=key,
                         help="Build and save scenarios on the Scenarios page; the baseline changes nothing.")
+    st.session_state[f"{key}_choice"] = name
     return BASELINE.to_json() if name == BASELINE.name else saved[name]
 
 
@@ -83,24 +111,34 @@ def current_workforce_settings(activity: pd.DataFrame) -> cap.WorkforceSettings:
     return st.session_state.get(_STAFF, default)
 
 
-def _upload(label: str, key: str, default: cap.InputFile, help_text: str) -> cap.InputFile:
+def _upload(label: str, key: str, current: cap.InputFile, default: cap.InputFile,
+            help_text: str) -> cap.InputFile:
+    """An uploader that keeps the file chosen earlier (the uploader itself empties when the user
+    visits another page), with a button back to the bundled sample."""
     up = st.file_uploader(label, type=_SPREADSHEETS, key=key, help=help_text)
-    if up is None:
-        return default
-    return cap.InputFile(up.name, up.getvalue())
+    if up is not None:
+        return cap.InputFile(up.name, up.getvalue())
+    if not current.is_sample:
+        left, right = st.columns([3, 1])
+        left.caption(f"In use: {current.label} (uploaded earlier in this session).")
+        if right.button("Use the bundled sample", key=f"{key}_reset"):
+            return default
+        return current
+    return default
 
 
 def bed_settings_form(activity: pd.DataFrame) -> cap.BedSettings:
     """The Beds page's settings: horizon, stays, current inpatients, bed base and OPEL bands."""
     old = current_bed_settings()
     sites = cap.bed_sites(activity)
-    horizon = st.slider("Days ahead", 7, 548, old.horizon, key="beds_horizon",
-                        help="Up to 18 months. The admissions forecast is the automatic one from the "
-                             "Forecast page, changed by the scenario.")
+    top = cap.max_bed_horizon(activity, old.bed_base)
+    horizon = st.slider("Days ahead", 7, top, min(old.horizon, top), key="beds_horizon",
+                        help=f"Up to {top} days: 18 months, or as far as the bed base goes. The admissions "
+                             "forecast is the automatic one from the Forecast page, changed by the scenario.")
     with st.expander("Length of stay, inpatients now, bed base and OPEL bands", icon=":material/tune:"):
         c1, c2 = st.columns(2)
         spells = _upload("Spells extract (optional; default: bundled sample)", "beds_spells_file",
-                         cap.BedSettings().spells,
+                         old.spells, cap.BedSettings().spells,
                          "One row per inpatient spell: site, admission_date, discharge_date (blank if "
                          "still in hospital). CSV, XLSX or Parquet.")
         los_source = c1.radio(
@@ -114,8 +152,10 @@ def bed_settings_form(activity: pd.DataFrame) -> cap.BedSettings:
                 defaults = cap.length_of_stay_table(spells, tuple(sites))[["site", "mean", "p90"]]
             except cap.CapacityUnavailable:
                 defaults = pd.DataFrame({"site": sites, "mean": 8.0, "p90": 18.0})
-            if summary:
-                defaults = pd.DataFrame(summary, columns=["site", "mean", "p90"])
+            # figures entered earlier are kept for the sites still in the data; new sites get defaults
+            entered = {site: (mean, p90) for site, mean, p90 in summary}
+            defaults = pd.DataFrame([(site, *entered.get(site, (m, p))) for site, m, p in
+                                     defaults.itertuples(index=False)], columns=["site", "mean", "p90"])
             edited = c1.data_editor(defaults, key="beds_los_table", hide_index=True, disabled=["site"],
                                     column_config={"mean": st.column_config.NumberColumn("Mean stay (days)", min_value=0.1, step=0.1),
                                                    "p90": st.column_config.NumberColumn("90th percentile (days)", min_value=0.2, step=0.5)})
@@ -127,12 +167,12 @@ def bed_settings_form(activity: pd.DataFrame) -> cap.BedSettings:
                          "counts": "Enter the number per site"}.get)
         counts = old.census_counts
         if census_source == "counts":
-            latest = dict(counts) or cap.latest_census(activity, sites)
+            latest = cap.latest_census(activity, sites) | {k: v for k, v in counts if k in sites}
             counts = tuple((site, int(c2.number_input(f"Inpatients now at {site}", 0, 5000,
                                                       int(latest.get(site, 0)), key=f"beds_census_{site}")))
                            for site in sites)
         bed_base = _upload("Bed base (optional; default: bundled sample)", "beds_base_file",
-                           cap.BedSettings().bed_base,
+                           old.bed_base, cap.BedSettings().bed_base,
                            "site, date_from, date_to, core_beds, escalation_beds: one row per period "
                            "with a fixed bed base (openings and closures as new rows).")
         st.markdown("**OPEL-style bands** (expected occupancy as a share of core beds)")
@@ -179,7 +219,8 @@ def workforce_settings_form(activity: pd.DataFrame) -> cap.WorkforceSettings:
         hours = a.number_input("Contracted hours a week per WTE", 1.0, 48.0, p.hours_per_wte, 0.5, key="staff_hours")
         leave = b.number_input("Leave, training and sickness (% of hours)", 0.0, 60.0, p.leave_allowance_pct, 0.5,
                                key="staff_leave")
-        rota = _upload("Rota (optional; default: bundled sample)", "staff_rota_file", cap.WorkforceSettings().rota,
+        rota = _upload("Rota (optional; default: bundled sample)", "staff_rota_file", old.rota,
+                       cap.WorkforceSettings().rota,
                        "site, weekday (Monday-Sunday), hour (0-23), clinicians, nurses: staff on shift "
                        "in each hour of the week. CSV, XLSX or Parquet.")
     params = WorkforceParams(patients_per_clinician_hour=float(per_clin), patients_per_nurse_hour=float(per_nurse),
