@@ -26,19 +26,21 @@ if series.empty:
     st.warning(f"No {sui.measure_label(metric).lower()} for these sites.", icon=":material/info:")
     st.stop()
 
-dates = sorted(series["date"].unique())
+dates = sui.period_dates(series)
 c4, c5, c6 = st.columns([2, 2, 3])
 directions = {"higher": "Higher is better", "lower": "Lower is better", "neutral": "Neither"}
 direction = c4.radio("Improvement direction", list(directions), format_func=directions.get,
                      index=list(directions).index(sui.default_direction(metric)), key=f"spc_dir_{metric}")
 use_target = c5.checkbox("Compare with a target", value=metric == sui.PERFORMANCE_4H, key=f"spc_use_target_{metric}",
                          disabled=direction == "neutral")
-target = c5.number_input("Target", value=78.0 if metric == sui.PERFORMANCE_4H else float(series["value"].mean()),
-                         key=f"spc_target_{metric}", disabled=not use_target or direction == "neutral")
-shown = c6.slider("Periods shown", min(8, len(dates)), len(dates), min(len(dates), 104 if view == "weekly" else
-                                                                        36 if view == "monthly" else 180),
-                  key=f"spc_shown_{view}")
-dates = dates[-shown:]
+target = c5.number_input("Target", value=sui.default_target(metric, series), key=f"spc_target_{metric}",
+                         disabled=not use_target or direction == "neutral")
+if len(dates) > 8:
+    usual = {"weekly": 104, "monthly": 36}.get(view, 180)
+    shown = c6.slider("Periods shown", 8, len(dates), min(len(dates), usual), key=f"spc_shown_{view}")
+    dates = dates[-shown:]
+else:
+    c6.caption(f"All {len(dates)} periods are shown; limits from so few points are a rough guide only.")
 with st.expander("Baseline, rebasing and outliers", icon=":material/tune:"):
     b1, b2 = st.columns(2)
     base_from = b1.selectbox("Baseline from", dates, index=0, format_func=lambda d: f"{d:%d %b %Y}",
@@ -55,9 +57,12 @@ if base_to < base_from:
     st.error("The baseline ends before it starts: pick a later 'Baseline to'.", icon=":material/error:")
     st.stop()
 
-series = series[series["date"] >= dates[0]]
+series = sui.since(series, dates[0])
 res = sui.result(series, direction, float(target) if use_target and direction != "neutral" else None,
                  (base_from, base_to), tuple(rebase), screen)
+if short := sui.short_baselines(res):
+    st.warning(f"The limits for {', '.join(short)} rest on fewer than {sui.MIN_BASELINE} points in some period: "
+               "read them as a rough guide, or widen the baseline.", icon=":material/warning:")
 st.altair_chart(sui.chart(res, metric=metric, view=view, sites=sites, source=ds.label), width="content")
 st.dataframe(sui.summary_table(res), hide_index=True, width="stretch",
              column_config={"variation_icon_uri": st.column_config.ImageColumn("Variation", width="small"),

@@ -240,8 +240,9 @@ def _xmr_series(dates: pd.Series, values: np.ndarray, *, start, end, rebase_at, 
     for period in np.unique(periods):
         idx = np.flatnonzero(periods == period)
         v = values[idx]
-        # a period the baseline window misses is its own baseline (e.g. after a rebase)
-        calc = in_window[idx] if in_window[idx].any() else np.ones(len(idx), dtype=bool)
+        # a period the baseline window misses, or reaches with one point only (no moving range,
+        # so no limits), is its own baseline (e.g. after a rebase)
+        calc = in_window[idx] if in_window[idx].sum() >= 2 else np.ones(len(idx), dtype=bool)
         mean, mean_mr, mr, screened = _period_limits(v, calc, screen)
         upper, lower = mean + SIGMA_FACTOR * mean_mr, mean - SIGMA_FACTOR * mean_mr
         out["mean"][idx], out["mean_mr"][idx] = mean, mean_mr
@@ -316,8 +317,8 @@ def xmr(data, *, baseline=None, rebase_at: Iterable = (), direction="higher", ta
     baseline : (start, end), optional
         The dates, inclusive, whose points set the mean and limits (either end may be None for
         open). The limits then extend over every later and earlier point of the period. A
-        period the window does not reach (e.g. after a rebase) uses all its own points. Default:
-        every point.
+        period the window does not reach, or reaches with a single point (e.g. after a rebase),
+        uses all its own points. Default: every point.
     rebase_at : iterable of dates
         Dates where a new period starts with its own mean and limits (a process change the user
         knows of). No rebasing is ever done automatically.

@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from forecasting.io import LoadResult
+from forecasting.schema import ValidationReport
 from forecasting.summary import PERFORMANCE_4H, four_hour_performance
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -64,3 +66,17 @@ def test_spc_page_rebases_only_where_the_user_says(spc_page):
     at.selectbox(key="spc_base_from_weekly").set_value(dates[-1]).run()
     at.selectbox(key="spc_base_to_weekly").set_value(dates[0]).run()
     assert any("baseline ends before it starts" in e.value for e in at.error)
+
+
+def test_spc_page_with_few_periods_has_no_slider_and_warns():
+    """Five months of daily data seen monthly: no 'periods shown' slider (it would have min = max)."""
+    days = pd.date_range("2025-01-01", "2025-05-31")
+    frame = pd.DataFrame({"site": "Alexandra", "metric": "attendances", "date": days, "value": 150.0})
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.session_state["dataset"] = {"source": "upload", "name": "short.csv", "key": "short",
+                                   "result": LoadResult(frame, ValidationReport())}
+    at.switch_page("app_pages/spc.py").run()
+    at.radio(key="spc_view").set_value("monthly").run()
+    assert not at.exception and not at.error
+    assert not [s for s in at.slider if s.key == "spc_shown_monthly"]
+    assert any("rough guide" in w.value for w in at.warning)

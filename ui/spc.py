@@ -13,8 +13,12 @@ from forecasting.summary import PERFORMANCE_4H, chart_series, four_hour_performa
 from . import cache
 from .forecasting import data_frequency
 
-__all__ = ["PERFORMANCE_4H", "measure_choices", "measure_label", "default_direction", "views",
-           "periods", "result", "chart", "summary_table", "points_csv"]
+__all__ = ["PERFORMANCE_4H", "MIN_BASELINE", "measure_choices", "measure_label", "default_direction",
+           "default_target", "views", "periods", "period_dates", "since", "result", "short_baselines", "chart",
+           "summary_table", "points_csv"]
+
+#: Fewer baseline points than this make the limits unreliable (Making Data Count suggests 15-20).
+MIN_BASELINE = 12
 
 _DIRECTIONS = {PERFORMANCE_4H: "higher", "breaches_4h": "lower", "breaches_4h_type1": "lower",
                "dta_waits_12h": "lower", "dta_waits_4_12h": "lower", "breaches_12h": "lower"}
@@ -37,6 +41,27 @@ def measure_label(metric: str) -> str:
 def default_direction(metric: str) -> str:
     """Which way is better: higher 4-hour performance, fewer breaches and long waits; else neutral."""
     return _DIRECTIONS.get(metric, "neutral")
+
+
+def default_target(metric: str, series: pd.DataFrame) -> float:
+    """78 % for 4-hour performance (the planning target); otherwise the series' own mean to edit."""
+    return 78.0 if metric == PERFORMANCE_4H else round(float(series["value"].mean()), 1)
+
+
+def period_dates(series: pd.DataFrame) -> list[pd.Timestamp]:
+    """The period starts in the series, oldest first (the choices for baseline and rebase dates)."""
+    return [pd.Timestamp(d) for d in sorted(series["date"].unique())]
+
+
+def since(series: pd.DataFrame, first) -> pd.DataFrame:
+    return series[series["date"] >= pd.Timestamp(first)]
+
+
+def short_baselines(res: spc.SPCResult) -> list[str]:
+    """Sites whose limits (in some period) rest on fewer than :data:`MIN_BASELINE` points."""
+    pts = res.points
+    counts = pts[pts["in_baseline"]].groupby(["site", "period"]).size()
+    return sorted({site for (site, _), n in counts.items() if n < MIN_BASELINE})
 
 
 def views(activity: pd.DataFrame) -> list[str]:
