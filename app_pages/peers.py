@@ -50,13 +50,21 @@ if not chosen:
 
 st.markdown(pui.headline(returns, trust, chosen))
 st.dataframe(pui.measures_table(returns, trust, chosen), hide_index=True, width="stretch")
+st.caption("Blank cells: the provider did not report every month of the period (or the return lacks "
+           "that figure), so it is not ranked on that measure.")
 left, right = st.columns(2)
 left.altair_chart(pui.performance_chart(returns, trust, chosen), width="stretch")
-right.altair_chart(pui.funnel(returns, trust, chosen), width="stretch")
+try:
+    right.altair_chart(pui.funnel(returns, trust, chosen), width="stretch")
+except pui.PeerError as exc:
+    right.info(f"No funnel plot: {exc}", icon=":material/info:")
 
 st.subheader("The trust over time (statistical process control)")
-for chart in pui.spc_charts(returns.activity, trust, pui.display_name(returns, trust)):
-    st.altair_chart(chart, width="stretch")
+try:
+    for chart in pui.spc_charts(returns.activity, trust):
+        st.altair_chart(chart, width="stretch")
+except pui.PeerError as exc:
+    st.info(f"No SPC charts: {exc}", icon=":material/info:")
 st.subheader("The trust's attendances for the next 12 months")
 st.altair_chart(pui.trust_forecast_chart(returns, trust), width="stretch")
 st.download_button("Download the peer measures (CSV)", pui.measures_csv(returns.activity, (trust, *chosen)),

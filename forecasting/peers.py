@@ -70,32 +70,47 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
 def peer_measures(activity: pd.DataFrame, sites, *, months: int = 12) -> pd.DataFrame:
     """Benchmark measures per provider over the latest ``months`` months (growth: on the months before).
 
-    Returns one row per site with the :data:`MEASURES` columns (NaN where the data lacks the parts)
-    plus the counts behind the funnel plot (``attendances``, ``breaches_4h``).
+    Returns one row per site with the :data:`MEASURES` columns plus the counts behind the funnel
+    plot (``attendances``, ``breaches_4h``) and ``months`` reported. A provider that did not
+    report every month of the window gets no measures (NaN), so a part year is never ranked
+    against whole ones; a rate uses only the months that report both of its parts.
     """
     start, end = latest_window(activity, months)
     prior = (start - pd.DateOffset(months=months), start - pd.DateOffset(months=1))
     wide = _wide(activity[activity["site"].isin(list(sites))])
     dates = wide.index.get_level_values("date")
-    now = wide[(dates >= start) & (dates <= end)].groupby(level="site").sum(min_count=1)
-    before = wide[(dates >= prior[0]) & (dates <= prior[1])].groupby(level="site").sum(min_count=1)
-    months_now = wide[(dates >= start) & (dates <= end)].groupby(level="site").size()
-    months_before = wide[(dates >= prior[0]) & (dates <= prior[1])].groupby(level="site").size()
-    col = lambda frame, name: frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index)  # noqa: E731
-    out = pd.DataFrame(index=pd.Index(sorted(set(sites)), name="site"))
-    out["attendances"] = col(now, ATTENDANCES)
-    out["attendances_type1"] = col(now, ATTENDANCES_TYPE1)
-    out["breaches_4h"] = col(now, BREACHES_4H)
-    out["performance_4h"] = 1 - _ratio(out["breaches_4h"], out["attendances"])
-    out["performance_4h_type1"] = 1 - _ratio(col(now, BREACHES_4H_TYPE1), out["attendances_type1"])
-    full = (months_before.reindex(out.index) == months) & (months_now.reindex(out.index) == months)
-    out["growth"] = (_ratio(out["attendances"], col(before, ATTENDANCES).reindex(out.index)) - 1).where(full)
-    out["growth_type1"] = (_ratio(out["attendances_type1"], col(before, ATTENDANCES_TYPE1).reindex(out.index))
-                           - 1).where(full)
-    out["conversion_type1"] = _ratio(col(now, ADMISSIONS_TYPE1), out["attendances_type1"])
-    admissions = col(now, "admissions")
-    out["dta_12h_per_1000"] = 1000 * _ratio(col(now, DTA_WAITS_12H), admissions)
-    out["months"] = months_now.reindex(out.index).fillna(0).astype(int)
+    window = wide[(dates >= start) & (dates <= end)]
+    earlier = wide[(dates >= prior[0]) & (dates <= prior[1])]
+    index = pd.Index(sorted(set(sites)), name="site")
+
+    def total(frame, name):
+        if name not in frame.columns:
+            return pd.Series(np.nan, index=index)
+        return frame[name].groupby(level="site").sum(min_count=1).reindex(index)
+
+    def rate(num, den):
+        """sum(num) / sum(den) over the months where both are reported."""
+        if num not in window.columns or den not in window.columns:
+            return pd.Series(np.nan, index=index)
+        both = window[[num, den]].dropna()
+        sums = both.groupby(level="site").sum().reindex(index)
+        return _ratio(sums[num], sums[den])
+
+    out = pd.DataFrame(index=index)
+    out["months"] = window.groupby(level="site").size().reindex(index).fillna(0).astype(int)
+    full_before = earlier.groupby(level="site").size().reindex(index).fillna(0).astype(int) == months
+    out["attendances"] = total(window, ATTENDANCES)
+    out["attendances_type1"] = total(window, ATTENDANCES_TYPE1)
+    out["breaches_4h"] = total(window, BREACHES_4H)
+    out["performance_4h"] = 1 - rate(BREACHES_4H, ATTENDANCES)
+    out["performance_4h_type1"] = 1 - rate(BREACHES_4H_TYPE1, ATTENDANCES_TYPE1)
+    out["growth"] = (_ratio(out["attendances"], total(earlier, ATTENDANCES)) - 1).where(full_before)
+    out["growth_type1"] = (_ratio(out["attendances_type1"], total(earlier, ATTENDANCES_TYPE1)) - 1).where(full_before)
+    out["conversion_type1"] = rate(ADMISSIONS_TYPE1, ATTENDANCES_TYPE1)
+    out["dta_12h_per_1000"] = 1000 * rate(DTA_WAITS_12H, "admissions")
+    part_year = out["months"] < months
+    measures = ["attendances", "attendances_type1", "breaches_4h", *MEASURES]
+    out.loc[part_year, list(dict.fromkeys(measures))] = np.nan
     out.attrs["window"] = (start, end)
     return out.reset_index()
 

@@ -115,3 +115,21 @@ def test_peers_page_on_the_bundled_extract():
     at.multiselect(key="peer_list_RWP").set_value(["RXW", "RTF"]).run()
     assert not at.exception
     assert _measures(at)["Rank: 4-hour performance, all types"].iloc[0] == "2 of 3"
+
+
+def test_part_year_providers_are_not_ranked_and_rates_use_complete_months():
+    months = pd.date_range("2024-04-01", periods=24, freq="MS")
+    rows = []
+    for site, n_months in (("A", 24), ("B", 24), ("C", 20)):      # C misses the last 4 months
+        for d in months[:n_months]:
+            rows += [{"site": site, "metric": "attendances", "date": d, "value": 1000.0},
+                     {"site": site, "metric": "breaches_4h", "date": d, "value": 100.0 if site == "A" else 200.0}]
+    act = pd.DataFrame(rows)
+    # B's last month reports attendances but no breaches: that month is left out of B's rate
+    act = act[~((act["site"] == "B") & (act["metric"] == "breaches_4h") & (act["date"] == months[-1]))]
+    m = peers.peer_measures(act, ["A", "B", "C"]).set_index("site")
+    assert m.loc["A", "performance_4h"] == pytest.approx(0.9)
+    assert m.loc["B", "performance_4h"] == pytest.approx(0.8)       # not inflated by the missing month
+    assert m.loc["C", "months"] == 8 and np.isnan(m.loc["C", "performance_4h"])
+    ranks = peers.rank_measures(m.reset_index()).set_index("site")["performance_4h"]
+    assert ranks["A"] == 1 and ranks["B"] == 2 and pd.isna(ranks["C"])

@@ -84,12 +84,13 @@ def measures_table(returns: Returns, trust: str, chosen: tuple[str, ...]) -> pd.
     ranks = peers.rank_measures(m).set_index("site")
     m = m.set_index("site")
     order = [trust] + sorted(s for s in m.index if s != trust)
-    out = pd.DataFrame({"Provider": [display_name(returns, s) for s in order]})
+    out = pd.DataFrame({"Provider": [display_name(returns, s) for s in order],
+                        "Months reported": [int(m.loc[s, "months"]) for s in order]})
     for key, (label, higher, fmt) in peers.MEASURES.items():
         if m[key].isna().all():
             continue
         values = m.loc[order, key]
-        out[label] = [fmt.format(v) if pd.notna(v) else "not reported" for v in values]
+        out[label] = [fmt.format(v) if pd.notna(v) else "" for v in values]
         if key in ranks.columns:
             out[f"Rank: {label[0].lower()}{label[1:]}"] = [
                 f"{int(r)} of {ranks[key].notna().sum()}" if pd.notna(r) else "" for r in ranks.loc[order, key]]
@@ -107,14 +108,17 @@ def headline(returns: Returns, trust: str, chosen: tuple[str, ...]) -> str:
     row = m.set_index("site").loc[trust]
     if pd.isna(row["performance_4h"]):
         return f"{display_name(returns, trust)} has no 4-hour figures from {start:%b %Y} to {end:%b %Y}."
-    rank = int(peers.rank_measures(m).set_index("site").loc[trust, "performance_4h"])
+    ranks = peers.rank_measures(m)["performance_4h"]
+    rank = int(ranks[m["site"] == trust].iloc[0])
+    ranked = int(ranks.notna().sum())
     perf = row["performance_4h"]
     against = ("meets the 95 % standard" if perf >= peers.STANDARD_4H else
                "is above the 78 % ambition but below the 95 % standard" if perf >= peers.AMBITION_4H else
                "is below the 78 % ambition")
     growth = "" if pd.isna(row["growth"]) else f" Attendances changed {row['growth']:+.1%} on the year before."
     return (f"From {start:%b %Y} to {end:%b %Y}, {display_name(returns, trust)} saw {perf:.1%} of patients within "
-            f"4 hours (all types), {_ordinal(rank)} of {len(m)} providers shown, and {against}.{growth}")
+            f"4 hours (all types), {_ordinal(rank)} of the {ranked} providers shown with figures for every "
+            f"month, and {against}.{growth}")
 
 
 def performance_chart(returns: Returns, trust: str, chosen: tuple[str, ...]):
@@ -143,7 +147,7 @@ def funnel(returns: Returns, trust: str, chosen: tuple[str, ...]):
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def spc_charts(activity: pd.DataFrame, trust: str, label: str) -> list:
+def spc_charts(activity: pd.DataFrame, trust: str) -> list:
     """XmR charts of the trust's monthly 4-hour performance (against 78 %) and attendances."""
     out = []
     perf = peers.monthly_performance(activity, trust)
