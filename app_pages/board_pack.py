@@ -25,15 +25,20 @@ with right:
     st.markdown("**The pack will use**")
     st.markdown("\n".join(f"- {line}" for line in board.settings_lines(bed, staff, chosen)))
 
+request = board.BuildRequest(ds.label, bed, staff, tuple(saved[n] for n in chosen), trust)
 if st.button("Build the board pack", type="primary", icon=":material/picture_as_pdf:", key="board_build"):
-    st.session_state["board_requested"] = True
-if not st.session_state.get("board_requested"):
+    st.session_state["board_request"] = request
+built = st.session_state.get("board_request")
+if built is None or built.source != ds.label:
     st.info("Press **Build the board pack** to make the files (up to a minute the first time).",
             icon=":material/info:")
     st.stop()
+if built != request:  # a setting changed since the last press: keep the built files, say so
+    st.info("Settings have changed since this pack was built; press **Build the board pack** to update it.",
+            icon=":material/update:")
 
 try:
-    files = board.build_board_pack(ds.frame, bed, staff, tuple(saved[n] for n in chosen), trust=trust,
+    files = board.build_board_pack(ds.frame, built.bed, built.staff, built.scenarios, trust=built.trust,
                                    source=ds.label, synthetic=ds.source.startswith("sample"))
 except board.PackUnavailable as exc:
     st.error(str(exc), icon=":material/error:")

@@ -69,3 +69,8 @@ def test_build_gives_pdf_pptx_xlsx_and_zip(board_page, served):
         assert len(zf.namelist()) == 19
     from pptx import Presentation
     assert len(Presentation(io.BytesIO(pptx)).slides) == 2 + 19
+    # a later change keeps the built files and says they are out of date, instead of rebuilding
+    at.text_input(key="board_trust").set_value("Worcestershire Acute Hospitals NHS Trust").run()
+    assert not at.exception
+    assert any("Settings have changed since this pack was built" in i.value for i in at.info)
+    assert at.success[0].value.startswith("Built: ")

@@ -17,7 +17,7 @@ from forecasting.summary import resample_activity
 from . import capacity as cap
 from .forecasting import data_frequency, run_forecast
 
-__all__ = ["BoardFiles", "PackUnavailable", "default_trust", "settings_lines", "build_board_pack"]
+__all__ = ["BoardFiles", "BuildRequest", "PackUnavailable", "default_trust", "settings_lines", "build_board_pack"]
 
 _METRICS = (ATTENDANCES, ADMISSIONS)
 
@@ -38,6 +38,17 @@ class BoardFiles:
     charts: int
     pages: int
     notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What a press of the build button asked for: the data, settings, scenarios and cover name."""
+
+    source: str
+    bed: cap.BedSettings
+    staff: cap.WorkforceSettings
+    scenarios: tuple[str, ...]
+    trust: str
 
 
 def default_trust(source: str) -> str:
