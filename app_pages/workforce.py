@@ -20,7 +20,7 @@ except cap.CapacityUnavailable as exc:
     st.stop()
 
 site = st.radio("Site", outlook.sites, horizontal=True, key="staff_site")
-wte = outlook.wte[outlook.wte["site"] == site].set_index("role")
+wte = cap.wte_by_role(outlook, site)
 cols = st.columns(len(wte) or 1)
 for col, (role, row) in zip(cols, wte.iterrows()):
     col.metric(f"{role.capitalize()} gap", f"{row['wte']:.1f} WTE",

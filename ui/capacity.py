@@ -30,7 +30,7 @@ __all__ = [
     "WorkforceOutlook", "WorkforceParams", "SAMPLE_SPELLS_WINDOW", "DEFINITION", "bed_sites",
     "attendance_sites", "default_nurse_led", "max_bed_horizon", "read_spells_file", "read_bed_base_file", "read_rota_file",
     "length_of_stay_table", "latest_census", "bed_outlook", "occupancy_chart", "bed_headlines",
-    "risk_table", "daily_table", "beds_csv", "workforce_outlook", "heatmap_charts", "worst_gap_table",
+    "risk_table", "daily_table", "beds_csv", "workforce_outlook", "wte_by_role", "heatmap_charts", "worst_gap_table",
     "queue_table", "workforce_csv", "compare_scenarios", "scenario_chart", "comparison_csv",
 ]
 
@@ -279,6 +279,11 @@ def workforce_outlook(activity: pd.DataFrame, settings: WorkforceSettings,
             wait_minutes=settings.wait_minutes, profile_label=profile_label, rota_label=settings.rota.label)
     except OutlookError as exc:
         raise CapacityUnavailable(str(exc)) from None
+
+
+def wte_by_role(outlook: WorkforceOutlook, site: str) -> pd.DataFrame:
+    """One site's shortfall per role: short staff-hours a week and the WTE they imply."""
+    return outlook.wte[outlook.wte["site"] == site].set_index("role")
 
 
 def heatmap_charts(outlook: WorkforceOutlook, site: str, days: int) -> list:

@@ -280,8 +280,11 @@ def occupancy_message(outlook: BedOutlook, site: str) -> str:
 
 
 def heatmap_message(heat: pd.DataFrame, site: str, role: str) -> str:
-    """The title of a site's staffing heatmap for one role: how many hours are short, and the worst."""
-    short = heat[heat["gap"] > 0]
+    """The title of a site's staffing heatmap for one role: how many hours are short, and the worst.
+
+    An hour counts as short when its average gap rounds to at least one person, as its cell shows.
+    """
+    short = heat[heat["gap"].round() >= 1]
     if short.empty:
         return f"{site}, {role}: the rota covers demand in every hour of the week"
     worst = short.loc[short["gap"].idxmax()]
