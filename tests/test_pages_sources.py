@@ -140,3 +140,17 @@ def test_record_level_download_suppresses_small_counts_by_default(data_page):
                            "date": pd.to_datetime(["2025-01-01"] * 3), "value": [3.0, 2.0, 12.0]})
     out = pd.read_csv(io.BytesIO(clean_csv(sample, suppress=True)), dtype=str).set_index("metric")["value"]
     assert out["attendances"] == "<5" and out["admissions"] == "12" and float(out["occupied_beds"]) == 2.0
+
+
+def test_every_app_download_neutralises_formula_text():
+    """The app's CSVs go through the export's neutralisation: a site named like a formula stays text."""
+    import io
+
+    from ui.cache import csv_bytes
+    frame = pd.DataFrame({"site": ["=HYPERLINK(\"http://x\")", "@SUM(A1)", "Alexandra"],
+                          "date": pd.to_datetime(["2025-01-01 00:00", "2025-01-02 00:00", "2025-01-03 13:00"]),
+                          "value": [-3.0, 4.0, 5.0]})
+    back = pd.read_csv(io.BytesIO(csv_bytes(frame)), dtype=str)
+    assert list(back["site"]) == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "Alexandra"]
+    assert list(back["value"]) == ["-3.0", "4.0", "5.0"]       # numbers are never changed
+    assert list(back["date"]) == ["2025-01-01 00:00", "2025-01-02 00:00", "2025-01-03 13:00"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from forecasting import charts, summary
+from forecasting import charts, export, summary
 from forecasting.schema import TRUST_TOTAL
 from forecasting.io import LoadResult, load_sample, read_activity, read_table
 
@@ -67,5 +67,10 @@ def history_chart(frame: pd.DataFrame, activity: pd.DataFrame, **kwargs):
 
 @st.cache_data(max_entries=8)
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame as UTF-8 CSV with ISO dates, for download buttons."""
-    return frame.to_csv(index=False, date_format="%Y-%m-%d %H:%M").encode("utf-8")
+    """A frame as UTF-8 CSV for download buttons: ISO dates, and text that a spreadsheet would run
+    as a formula (a site named '=HYPERLINK(...)') neutralised (see forecasting.export)."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d %H:%M")
+    return export.csv_bytes(out)

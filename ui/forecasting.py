@@ -395,7 +395,7 @@ def fan_chart(fv: ForecastView):
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False, date_format="%Y-%m-%d %H:%M").encode("utf-8")
+    return cache.csv_bytes(frame)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
