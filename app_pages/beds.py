@@ -14,7 +14,7 @@ ds = require_dataset()
 scenario_json = forms.scenario_picker("Scenario", key="beds_scenario")
 settings = forms.bed_settings_form(ds.frame)
 try:
-    outlook = cap.bed_outlook(ds.frame, settings, scenario_json)
+    outlook = cap.bed_outlook(ds.frame, settings, scenario_json, ds.label)
 except cap.CapacityUnavailable as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()

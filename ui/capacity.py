@@ -222,8 +222,8 @@ def _forecast(activity: pd.DataFrame, exclude_covid: bool, metric: str):
 
 
 @st.cache_data(max_entries=16, show_spinner="Working out bed occupancy for every site...")
-def bed_outlook(activity: pd.DataFrame, settings: BedSettings, scenario_json: str = BASELINE.to_json()
-                ) -> BedOutlook:
+def bed_outlook(activity: pd.DataFrame, settings: BedSettings, scenario_json: str = BASELINE.to_json(),
+                source: str = "") -> BedOutlook:
     """Occupied beds per site and the trust over the horizon, under one scenario (see the engine)."""
     fc, generated, models = _forecast(activity, settings.exclude_covid, ADMISSIONS)
     spells = read_spells_file(settings.spells) if (
@@ -236,7 +236,7 @@ def bed_outlook(activity: pd.DataFrame, settings: BedSettings, scenario_json: st
             scenario=Scenario.from_json(scenario_json), horizon=settings.horizon, opel=settings.opel,
             spells_window_start=SAMPLE_SPELLS_WINDOW if settings.spells.is_sample else None,
             history=activity, generated_at=generated, model_text=models,
-            bed_base_label=f"bed base ({settings.bed_base.label})")
+            bed_base_label=f"bed base ({settings.bed_base.label})", source=source)
     except OutlookError as exc:
         raise CapacityUnavailable(str(exc)) from None
 
@@ -246,10 +246,10 @@ def occupancy_chart(outlook: BedOutlook, site: str):
     occ = outlook.occupancy[outlook.occupancy["site"] == site]
     hist = outlook.history[outlook.history["site"] == site] if not outlook.history.empty else None
     title = engine.occupancy_message(outlook, site)
-    subtitle = [f"{occ['date'].min():%d %b %Y} to {occ['date'].max():%d %b %Y} · scenario: "
-                f"{outlook.scenario} · data through {outlook.data_through:%d %b %Y} · generated "
-                f"{outlook.generated_at:%d %b %Y %H:%M}",
-                "Midnight census; 50/80/95 % ranges carry the admissions forecast and random stays"]
+    subtitle = [f"{occ['date'].min():%d %b %Y} to {occ['date'].max():%d %b %Y} · scenario: {outlook.scenario} · "
+                "midnight census; 50/80/95 % ranges carry the admissions forecast and random stays",
+                charts.footnote_text(source=outlook.source or "active data", data_through=outlook.data_through,
+                                     model=outlook.model, generated_at=outlook.generated_at)]
     return charts.occupancy_chart(occ, history=hist, title=title, subtitle=subtitle, target=outlook.target)
 
 
@@ -268,15 +268,16 @@ def _hourly_history(activity: pd.DataFrame, sites) -> tuple[pd.DataFrame, str]:
 
 @st.cache_data(max_entries=16, show_spinner="Working out staff needed hour by hour...")
 def workforce_outlook(activity: pd.DataFrame, settings: WorkforceSettings,
-                      scenario_json: str = BASELINE.to_json()) -> WorkforceOutlook:
+                      scenario_json: str = BASELINE.to_json(), source: str = "") -> WorkforceOutlook:
     """Staff required by hour against the rota for the coming ``settings.days`` days (see the engine)."""
-    fc, _, _ = _forecast(activity, settings.exclude_covid, ATTENDANCES)
+    fc, generated, models = _forecast(activity, settings.exclude_covid, ATTENDANCES)
     hourly, profile_label = _hourly_history(activity, attendance_sites(activity))
     try:
         return engine.workforce_outlook(
             fc, hourly_history=hourly, rota=read_rota_file(settings.rota), params=settings.params,
             scenario=Scenario.from_json(scenario_json), days=settings.days,
-            wait_minutes=settings.wait_minutes, profile_label=profile_label, rota_label=settings.rota.label)
+            wait_minutes=settings.wait_minutes, profile_label=profile_label, rota_label=settings.rota.label,
+            model_text=models, source=source, generated_at=generated)
     except OutlookError as exc:
         raise CapacityUnavailable(str(exc)) from None
 
@@ -295,8 +296,11 @@ def heatmap_charts(outlook: WorkforceOutlook, site: str, days: int) -> list:
         if part["required"].sum() == 0 and part["rostered"].sum() == 0:
             continue  # e.g. no clinicians at a nurse-led unit, needed or rostered
         title = engine.heatmap_message(part, site, role)
-        subtitle = (f"Staff required at the planning level minus staff on the rota, averaged over the "
-                    f"{days} days from {outlook.start:%d %b %Y} · scenario: {outlook.scenario}")
+        subtitle = [f"Staff required at the planning level minus staff on the rota, averaged over the "
+                    f"{days} days from {outlook.start:%d %b %Y} · scenario: {outlook.scenario}",
+                    charts.footnote_text(source=outlook.source or "active data",
+                                         data_through=outlook.start - pd.Timedelta(days=1),
+                                         model=outlook.model, generated_at=outlook.generated_at)]
         out.append(charts.staffing_heatmap_chart(part, title=title, subtitle=subtitle, top=top))
     return out
 

@@ -355,7 +355,7 @@ def forecast_view(activity: pd.DataFrame, *, site: str, metric: str, model: str,
         f"{_VIEW_ADJ[view]} forecast {first:{date_fmt}} to {last:{date_fmt}} with 50%, 80% and 95% "
         f"ranges; actuals from {actuals['date'].min():{date_fmt}}.{covid}",
         f"Model: {model_label(sel['model'])}. Source: {source or 'active data'}, data through "
-        f"{data_through:{date_fmt}}.",
+        f"{data_through:{date_fmt}}; generated {generated:%d %b %Y %H:%M}.",
     ]
     return ForecastView(
         site=site, metric=metric, view=view, horizon=int(horizon), unit=unit, history=actuals,

@@ -50,6 +50,8 @@ class BedOutlook:
     generated_at: pd.Timestamp
     sites: tuple[str, ...]
     opel: tuple[float, ...] = (0.85, 0.92, 1.0)
+    source: str = ""               # where the activity came from, for chart footnotes
+    model: str = ""                # the admissions forecast's model(s)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,9 @@ class WorkforceOutlook:
     days: int = 28
     wait_minutes: float = 60
     sites: tuple[str, ...] = ()
+    source: str = ""
+    model: str = ""
+    generated_at: pd.Timestamp = None
 
 
 def _series(forecast: pd.DataFrame, metric: str, horizon: int | None) -> pd.DataFrame:
@@ -154,7 +159,7 @@ def bed_outlook(forecast: pd.DataFrame, *, bed_base: pd.DataFrame, spells: pd.Da
                 los_summary: dict | None = None, census_counts: dict | None = None,
                 scenario: Scenario = BASELINE, horizon: int | None = 90, opel=(0.85, 0.92, 1.0),
                 spells_window_start=None, history: pd.DataFrame | None = None, generated_at=None,
-                bed_base_label: str = "bed base", model_text: str = "") -> BedOutlook:
+                bed_base_label: str = "bed base", model_text: str = "", source: str = "") -> BedOutlook:
     """Occupied beds per site and the trust over the horizon, under one scenario.
 
     Parameters
@@ -245,7 +250,8 @@ def bed_outlook(forecast: pd.DataFrame, *, bed_base: pd.DataFrame, spells: pd.Da
         scenario=scenario.name, target=target, occupancy=occ, comparison=comparison,
         risk=days_at_risk(comparison), history=recent, los=pd.DataFrame(los_rows), census=census_table,
         trace=trace, data_through=on_date, generated_at=generated,
-        sites=sites + ((TRUST_TOTAL,) if len(sites) > 1 else ()), opel=tuple(opel))
+        sites=sites + ((TRUST_TOTAL,) if len(sites) > 1 else ()), opel=tuple(opel), source=source,
+        model=model_text)
 
 
 def bed_headlines(outlook: BedOutlook, site: str) -> dict:
@@ -349,7 +355,8 @@ def beds_frame(outlook: BedOutlook) -> pd.DataFrame:
 def workforce_outlook(forecast: pd.DataFrame, *, hourly_history: pd.DataFrame, rota: pd.DataFrame,
                       params: WorkforceParams = WorkforceParams(), scenario: Scenario = BASELINE,
                       days: int = 28, wait_minutes: float = 60, lookahead: int = 90,
-                      profile_label: str = "hourly history", rota_label: str = "rota") -> WorkforceOutlook:
+                      profile_label: str = "hourly history", rota_label: str = "rota", model_text: str = "",
+                      source: str = "", generated_at=None) -> WorkforceOutlook:
     """Staff required by hour against the rota for the ``days`` days after the forecast starts.
 
     The worst gaps look ``lookahead`` days ahead (so the next bank holiday is usually in reach);
@@ -403,7 +410,9 @@ def workforce_outlook(forecast: pd.DataFrame, *, hourly_history: pd.DataFrame, r
     )
     return WorkforceOutlook(scenario=scenario.name, gaps=gaps, heat=gap_heatmap(gaps), worst=worst,
                             wte=wte_gap(gaps, params), queue=queue, trace=trace, start=start, days=days,
-                            wait_minutes=wait_minutes, sites=sites)
+                            wait_minutes=wait_minutes, sites=sites, source=source, model=model_text,
+                            generated_at=pd.Timestamp.now().floor("s") if generated_at is None
+                            else pd.Timestamp(generated_at))
 
 
 def worst_gap_table(outlook: WorkforceOutlook, site: str | None = None) -> pd.DataFrame:
