@@ -23,7 +23,7 @@ from forecasting.schema import ADMISSIONS, ATTENDANCES
 from forecasting.summary import resample_activity
 
 from . import cache
-from .forecasting import data_frequency, run_forecast
+from .forecasting import data_frequency, model_label, run_forecast
 
 __all__ = [
     "CapacityUnavailable", "InputFile", "BedSettings", "WorkforceSettings", "BedOutlook",
@@ -217,7 +217,7 @@ def _forecast(activity: pd.DataFrame, exclude_covid: bool, metric: str):
     text = ""
     if not selection.empty and {"site", "metric", "model"} <= set(selection.columns):
         rows = selection[(selection["metric"] == metric) & (selection["site"] != "Trust total")]
-        text = "; ".join(f"{r.site}: {r.model}" for r in rows.itertuples())
+        text = "; ".join(f"{r.site}: {model_label(r.model)}" for r in rows.itertuples())
     return fc, generated, text
 
 
