@@ -59,7 +59,7 @@ def test_beds_page_shows_trust_occupancy_against_the_bed_base(beds_page):
     assert any("same-day discharges count as 0 days" in c.value for c in at.caption)
     footnote = chart["title"]["subtitle"][-1]       # provenance on the chart itself, for board papers
     assert footnote.startswith("Source: Bundled sample") and "Data through 31 Oct 2025" in footnote
-    assert "Model: Alexandra: " in footnote and "Generated " in footnote
+    assert "Model: " in footnote and "Generated " in footnote
 
 
 def test_beds_page_lists_assumptions_and_days_at_risk(beds_page):

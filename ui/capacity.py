@@ -217,7 +217,9 @@ def _forecast(activity: pd.DataFrame, exclude_covid: bool, metric: str):
     text = ""
     if not selection.empty and {"site", "metric", "model"} <= set(selection.columns):
         rows = selection[(selection["metric"] == metric) & (selection["site"] != "Trust total")]
-        text = "; ".join(f"{r.site}: {model_label(r.model)}" for r in rows.itertuples())
+        models = dict(zip(rows["site"], rows["model"]))
+        text = (model_label(next(iter(models.values()))) if len(set(models.values())) == 1 else
+                "; ".join(f"{site}: {model_label(m)}" for site, m in models.items()))
     return fc, generated, text
 
 
