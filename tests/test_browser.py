@@ -154,3 +154,17 @@ def test_beds_then_scenario_saved_and_compared_in_the_browser(app_url, browser, 
     assert page.locator('[data-testid="stMultiSelect"]').get_by_text("SDEC 10 %").count() == 1
     if os.environ.get("SHOTS_DIR"):
         page.screenshot(path=os.path.join(os.environ["SHOTS_DIR"], "scenarios.png"), full_page=True)
+
+
+@pytest.mark.parametrize("path, heading, charts", [("spc", "SPC", 1), ("peers", "Peers", 5)])
+def test_spc_and_peers_pages_render_their_charts(app_url, browser, tmp_path, path, heading, charts):
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    page.goto(f"{app_url[0]}/{path}", wait_until="domcontentloaded")
+    page.wait_for_selector(f"h1:has-text('{heading}')", timeout=60_000)
+    page.wait_for_selector('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg',
+                           timeout=180_000)
+    _wait_for_app(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() >= charts
+    page.screenshot(path=str(tmp_path / f"{path}.png"), full_page=True)
