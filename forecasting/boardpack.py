@@ -14,8 +14,8 @@ import pandas as pd
 from . import charts
 from .calendar import COVID_EXCLUSION
 from .capacity.outlook import (DEFINITION, BedOutlook, OutlookError, WorkforceOutlook, bed_headlines,
-                               bed_outlook, heatmap_message, occupancy_message, scenario_table,
-                               workforce_outlook, worst_gap_table)
+                               bed_outlook, heatmap_message, nurse_led_sites, occupancy_message,
+                               scenario_table, workforce_outlook, worst_gap_table)
 from .capacity.workforce import WorkforceParams
 from .export import OGL_ATTRIBUTION, SYNTHETIC_NOTICE, chart_bytes
 from .forecast import aggregate_forecast, forecast
@@ -126,10 +126,8 @@ def _daily(activity: pd.DataFrame) -> pd.DataFrame:
 
 
 def _default_workforce_params(daily: pd.DataFrame) -> WorkforceParams:
-    """Sites with attendances but no admissions are nurse-led units (as on the Workforce page)."""
-    admitting = set(daily.loc[daily["metric"] == ADMISSIONS, "site"])
-    return WorkforceParams(nurse_led_sites=tuple(sorted(set(daily.loc[daily["metric"] == ATTENDANCES, "site"])
-                                                        - admitting)))
+    """Nurse-led units as the Workforce page takes them (see outlook.nurse_led_sites)."""
+    return WorkforceParams(nurse_led_sites=nurse_led_sites(daily))
 
 
 def run_pipeline(activity: pd.DataFrame, *, horizon: int = 90, metrics: Sequence[str] = (ATTENDANCES, ADMISSIONS),

@@ -118,3 +118,25 @@ def test_summary_stays_fall_back_to_a_gamma_and_explain_impossible_pairs():
         bed_outlook(ADM, bed_base=BED_BASE, los_summary={"Alexandra": (9.0, 8.0), "Worcestershire Royal": (7.0, 15.0)},
                     census_counts={"Alexandra": 300, "Worcestershire Royal": 450}, horizon=30)
     assert "family" not in str(err.value)
+
+
+def test_an_hourly_forecast_sets_the_first_48_hours():
+    hourly = load_sample("hourly")
+    rota = read_rota(SAMPLE_DIR / "rota.csv")
+    att = _forecast("attendances", {"Alexandra": 180}, days=100)
+    hours = pd.date_range("2025-11-01 00:00", periods=72, freq="h")
+    hf = pd.DataFrame({"site": "Alexandra", "metric": "attendances", "date": hours, "model": "test",
+                       "mean": 30.0, "p10": 23.0, "p90": 37.0})       # far above the spread (~7.5 an hour)
+    base = workforce_outlook(att, hourly_history=hourly, rota=rota, days=7)
+    own = workforce_outlook(att, hourly_history=hourly, rota=rota, days=7, hourly_forecast=hf)
+    req = lambda o: o.gaps[o.gaps["role"] == "clinicians"].set_index("date")["required"]  # noqa: E731
+    first, later = req(own).index < pd.Timestamp("2025-11-03"), req(own).index >= pd.Timestamp("2025-11-03")
+    assert (req(own)[first] >= 12).all() and (req(base)[first] < 12).all()   # 30+/h at 2.5 per clinician-hour
+    assert (req(own)[later] == req(base)[later]).all()                      # hour 49 on: the spread again
+    assert any("first 48 hours from the hourly model" in line for line in own.trace)
+
+
+def test_nurse_led_sites_only_when_the_data_can_tell():
+    from forecasting.capacity.outlook import nurse_led_sites
+    assert nurse_led_sites(load_sample("daily")) == ("Kidderminster",)
+    assert nurse_led_sites(load_sample("hourly")) == ()      # attendances only: an ED looks like an MIU

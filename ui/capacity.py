@@ -102,7 +102,7 @@ def attendance_sites(activity: pd.DataFrame) -> list[str]:
 
 def default_nurse_led(activity: pd.DataFrame) -> list[str]:
     """Sites with attendances but no admissions: treated as nurse-led minor injuries units."""
-    return sorted(set(attendance_sites(activity)) - set(bed_sites(activity)))
+    return list(engine.nurse_led_sites(activity))
 
 
 # --------------------------------------------------------------------------- input files
@@ -274,12 +274,15 @@ def workforce_outlook(activity: pd.DataFrame, settings: WorkforceSettings,
     """Staff required by hour against the rota for the coming ``settings.days`` days (see the engine)."""
     fc, generated, models = _forecast(activity, settings.exclude_covid, ATTENDANCES)
     hourly, profile_label = _hourly_history(activity, attendance_sites(activity))
+    hourly_fc = None
+    if data_frequency(activity) == "hourly":  # the hourly model's own next 48 hours (cached, shared)
+        hourly_fc = run_forecast(activity, "auto", tuple(COVID_EXCLUSION) if settings.exclude_covid else ())[0]
     try:
         return engine.workforce_outlook(
             fc, hourly_history=hourly, rota=read_rota_file(settings.rota), params=settings.params,
             scenario=Scenario.from_json(scenario_json), days=settings.days,
             wait_minutes=settings.wait_minutes, profile_label=profile_label, rota_label=settings.rota.label,
-            model_text=models, source=source, generated_at=generated)
+            model_text=models, source=source, generated_at=generated, hourly_forecast=hourly_fc)
     except OutlookError as exc:
         raise CapacityUnavailable(str(exc)) from None
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..scenarios import (BASELINE, Scenario, ScenarioError, apply_to_bed_base, apply_to_demand,
                          apply_to_rota, describe, stay_factor)
@@ -21,6 +22,7 @@ __all__ = [
     "DEFINITION", "OutlookError", "BedOutlook", "WorkforceOutlook", "bed_outlook", "workforce_outlook",
     "bed_headlines", "risk_table", "daily_table", "beds_frame", "worst_gap_table", "queue_table",
     "workforce_frame", "scenario_table", "latest_census", "occupancy_message", "heatmap_message",
+    "nurse_led_sites",
 ]
 
 #: Printed under every beds chart and table.
@@ -81,6 +83,18 @@ def _series(forecast: pd.DataFrame, metric: str, horizon: int | None) -> pd.Data
     if horizon is not None:
         part = part[part["date"] < part["date"].min() + pd.Timedelta(days=horizon)]
     return part.reset_index(drop=True)
+
+
+def nurse_led_sites(activity: pd.DataFrame) -> tuple[str, ...]:
+    """Sites taken as nurse-led units (a minor injuries unit): attendances but no admissions.
+
+    Only when the data reports admissions at some site: data with attendances alone (e.g.
+    hourly arrivals) cannot tell an ED from a minor injuries unit, so no site is assumed nurse-led.
+    """
+    admitting = set(activity.loc[activity["metric"] == ADMISSIONS, "site"])
+    if not admitting:
+        return ()
+    return tuple(sorted(set(activity.loc[activity["metric"] == ATTENDANCES, "site"]) - admitting))
 
 
 def latest_census(activity: pd.DataFrame, sites) -> dict[str, int]:
@@ -356,11 +370,15 @@ def workforce_outlook(forecast: pd.DataFrame, *, hourly_history: pd.DataFrame, r
                       params: WorkforceParams = WorkforceParams(), scenario: Scenario = BASELINE,
                       days: int = 28, wait_minutes: float = 60, lookahead: int = 90,
                       profile_label: str = "hourly history", rota_label: str = "rota", model_text: str = "",
-                      source: str = "", generated_at=None) -> WorkforceOutlook:
+                      source: str = "", generated_at=None, hourly_forecast: pd.DataFrame | None = None,
+                      hourly_hours: int = 48) -> WorkforceOutlook:
     """Staff required by hour against the rota for the ``days`` days after the forecast starts.
 
     The worst gaps look ``lookahead`` days ahead (so the next bank holiday is usually in reach);
-    the heatmap, WTE and queueing check cover ``days``.
+    the heatmap, WTE and queueing check cover ``days``. Demand is the daily forecast spread over
+    each site's weekday arrival profile; with ``hourly_forecast`` (an hourly model's own forecast,
+    the contract at hourly dates) its first ``hourly_hours`` hours replace the spread figures,
+    as the better guide to the next two days' shifts.
     """
     fc = _series(forecast, ATTENDANCES, max(days, lookahead))
     sites = tuple(sorted(fc["site"].unique()))
@@ -373,6 +391,10 @@ def workforce_outlook(forecast: pd.DataFrame, *, hourly_history: pd.DataFrame, r
                            "cannot be built. Load hourly attendances for these sites.")
     profile = arrival_profile(hourly_history[hourly_history["site"].isin(sites)], weeks=52)
     demand = hourly_demand(apply_to_demand(fc, scenario), profile)
+    from_hourly = 0
+    if hourly_forecast is not None:
+        demand, from_hourly = _with_hourly_forecast(demand, apply_to_demand(
+            _series(hourly_forecast, ATTENDANCES, None), scenario), hourly_hours)
     required = staff_required(demand, params)
     try:
         rota = apply_to_rota(rota, scenario)
@@ -393,7 +415,8 @@ def workforce_outlook(forecast: pd.DataFrame, *, hourly_history: pd.DataFrame, r
     trace = (
         *describe(scenario),
         f"Demand: the daily attendance forecast from {start:%d %b %Y}, spread over the hours with each "
-        f"site's weekday arrival profile from {profile_label}.",
+        f"site's weekday arrival profile from {profile_label}"
+        + (f"; the first {from_hourly} hours from the hourly model's own forecast." if from_hourly else "."),
         f"Staffed for the P{p.planning_quantile * 100:g} hour (demand in that hour is at or below this "
         f"level {p.planning_quantile:.0%} of the time).",
         f"Productivity: {p.patients_per_clinician_hour:g} patients per clinician-hour, "
@@ -413,6 +436,36 @@ def workforce_outlook(forecast: pd.DataFrame, *, hourly_history: pd.DataFrame, r
                             wait_minutes=wait_minutes, sites=sites, source=source, model=model_text,
                             generated_at=pd.Timestamp.now().floor("s") if generated_at is None
                             else pd.Timestamp(generated_at))
+
+
+def _with_hourly_forecast(demand: pd.DataFrame, hourly: pd.DataFrame, hours: int) -> tuple[pd.DataFrame, int]:
+    """Demand with its first ``hours`` hours per site taken from an hourly forecast.
+
+    The hourly forecast's spread becomes a variance by reading its central interval as normal
+    (P10-P90, else the widest pair), never below the Poisson variance of its mean.
+    """
+    if hourly.empty:
+        return demand, 0
+    hourly = hourly.assign(date=pd.to_datetime(hourly["date"]))
+    first = hourly.groupby("site")["date"].transform("min")
+    hourly = hourly[hourly["date"] < first + pd.Timedelta(hours=hours)]
+    for lo, hi in (("p10", "p90"), ("p5", "p95"), ("p2.5", "p97.5"), ("p25", "p75")):
+        if {lo, hi} <= set(hourly.columns):
+            z = stats.norm.ppf(float(hi[1:]) / 100)
+            var = ((hourly[hi] - hourly[lo]) / (2 * z)) ** 2
+            break
+    else:
+        var = hourly["mean"]
+    own = hourly[["site", "date"]].assign(_mean=hourly["mean"].to_numpy(float),
+                                          _var=np.maximum(var.to_numpy(float), hourly["mean"].to_numpy(float)))
+    out = demand.merge(own, on=["site", "date"], how="left")
+    hit = out["_mean"].notna()
+    out.loc[hit, "mean"] = out.loc[hit, "_mean"]
+    out.loc[hit, "variance"] = out.loc[hit, "_var"]
+    covered = int(hit.groupby(out["site"]).sum().max()) if hit.any() else 0
+    # the spread's quantile columns no longer match the replaced hours; staffing reads mean and variance
+    stale = [c for c in out.columns if c.startswith("p") and c[1:].replace(".", "").isdigit()]
+    return out.drop(columns=["_mean", "_var", *stale]), covered
 
 
 def worst_gap_table(outlook: WorkforceOutlook, site: str | None = None) -> pd.DataFrame:
