@@ -195,7 +195,7 @@ def _nhse_detail(bt: pd.DataFrame, overall: pd.DataFrame, v: pd.DataFrame, hist:
     shifts = sum(level_shift(g.set_index("date")["value"].sort_index().iloc[:24].astype(float), "monthly")
                  is not None for _, g in hist.groupby("site"))
     used = bt[bt.model == "auto"].groupby("site")["model_used"].first().value_counts()
-    lines.append(f"- auto used: " + ", ".join(f"{k} ({n})" for k, n in used.items())
+    lines.append("- auto used: " + ", ".join(f"{k} ({n})" for k, n in used.items())
                  + f"; a level shift (merger, reclassification) was found and adjusted for in "
                  f"{shifts} providers' first 24 months.")
     return lines

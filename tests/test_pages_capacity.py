@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from forecasting.io import SAMPLE_DIR, load_sample
-from forecasting.scenarios import BASELINE, Scenario, ScenarioError
+from forecasting.scenarios import Scenario, ScenarioError
 from ui import capacity as cap
 from ui import capacity_forms as forms
 

@@ -22,7 +22,7 @@ def data_page():
 
 
 def _active(at):
-    from ui.data import active_dataset  # noqa: F401  (session state is the AppTest's)
+    """The data-source state the app keeps in the AppTest's session."""
     return at.session_state["dataset"]
 
 
