@@ -42,6 +42,12 @@ with st.expander("Day by day", icon=":material/calendar_month:"):
 with st.expander("Length of stay and inpatients now", icon=":material/bed:"):
     st.dataframe(outlook.los, hide_index=True, width="stretch")
     st.dataframe(outlook.census, hide_index=True, width="stretch")
+    if groups := cap.stay_groups(settings.spells):
+        by = st.radio("Length of stay by", list(groups), format_func=groups.get, horizontal=True, key="beds_los_by")
+        st.dataframe(cap.stay_by_group_table(settings.spells, by), hide_index=True, width="stretch")
+        st.caption("Kaplan-Meier per group from the spells extract (patients still in are censored); groups with "
+                   "fewer than 30 spells are counted but not estimated. The beds forecast uses each site's "
+                   "stays as a whole.")
 with st.expander("Every assumption behind these figures", icon=":material/fact_check:"):
     st.markdown("\n".join(f"- {line}" for line in outlook.trace))
 

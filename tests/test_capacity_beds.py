@@ -262,3 +262,15 @@ def test_combine_sites_adds_means_beds_and_variances():
     assert (trust["core_beds"] == 500).all() and (trust["escalation_beds"] == 20).all()
     qs = [c for c in trust.columns if c.startswith("p") and c[1:].replace(".", "").isdigit()]
     assert (np.diff(trust[qs].to_numpy(), axis=1) >= 0).all()
+
+
+def test_stay_by_age_band_orders_as_expected_and_skips_small_groups():
+    from forecasting.capacity.los import stay_by_group
+    table = stay_by_group(SPELLS, "age_band", window_start="2024-11-01").set_index(["site", "age_band"])
+    alex = table.loc["Alexandra", "mean"]
+    assert alex["0-17"] < alex["18-64"] < alex["65-79"] < alex["80+"]   # older patients stay longer
+    assert (table["p90"] >= table["median"]).all()
+    few = stay_by_group(SPELLS, "age_band", window_start="2024-11-01", min_spells=5000)
+    assert few["mean"].isna().sum() == (few["spells"] < 5000).sum() > 0
+    with pytest.raises(SpellsError, match="no 'ward' column"):
+        stay_by_group(SPELLS, "ward")

@@ -73,6 +73,8 @@ def test_beds_page_lists_assumptions_and_days_at_risk(beds_page):
     band_cols = [c for c in risk.columns if c.startswith("Days in band")]
     assert len(band_cols) == 4 and (risk[band_cols].sum(axis=1) == risk["Days"]).all()
     assert "Download beds by site and day (CSV)" in _download_labels(at)
+    by_age = next(d.value for d in at.dataframe if "Age band" in d.value.columns)
+    assert set(by_age["Age band"]) == {"0-17", "18-64", "65-79", "80+"}
 
 
 def test_beds_page_site_switch_and_census_entered_by_hand(beds_page):

@@ -11,7 +11,7 @@ from forecasting import charts
 from forecasting.calendar import COVID_EXCLUSION
 from forecasting.capacity import outlook as engine
 from forecasting.capacity.beds import BedBaseError, bed_base_by_date
-from forecasting.capacity.los import LengthOfStay, SpellsError, read_spells
+from forecasting.capacity.los import GROUPS, LengthOfStay, SpellsError, read_spells, stay_by_group
 from forecasting.capacity.outlook import (DEFINITION, BedOutlook, OutlookError, WorkforceOutlook,
                                           bed_headlines, daily_table, latest_census, queue_table,
                                           risk_table, worst_gap_table)
@@ -28,7 +28,7 @@ from .forecasting import data_frequency, model_label, run_forecast
 __all__ = [
     "CapacityUnavailable", "InputFile", "BedSettings", "WorkforceSettings", "BedOutlook",
     "WorkforceOutlook", "WorkforceParams", "SAMPLE_SPELLS_WINDOW", "DEFINITION", "bed_sites",
-    "attendance_sites", "default_nurse_led", "max_bed_horizon", "read_spells_file", "read_bed_base_file", "read_rota_file",
+    "attendance_sites", "default_nurse_led", "max_bed_horizon", "stay_groups", "stay_by_group_table", "read_spells_file", "read_bed_base_file", "read_rota_file",
     "length_of_stay_table", "latest_census", "bed_outlook", "occupancy_chart", "bed_headlines",
     "risk_table", "daily_table", "beds_csv", "workforce_outlook", "wte_by_role", "heatmap_charts", "worst_gap_table",
     "queue_table", "workforce_csv", "compare_scenarios", "scenario_chart", "comparison_csv",
@@ -166,6 +166,28 @@ def read_rota_file(file: InputFile) -> pd.DataFrame:
         return read_rota(_table(file))
     except RotaError as exc:
         raise CapacityUnavailable(f"{file.name}: {exc}") from None
+
+
+_GROUP_LABELS = {"age_band": "age band", "specialty": "specialty", "ward": "ward"}
+
+
+def stay_groups(file: InputFile) -> dict[str, str]:
+    """Columns of the spells extract the length of stay can be broken down by, with their labels."""
+    try:
+        spells = read_spells_file(file)
+    except CapacityUnavailable:
+        return {}
+    return {g: _GROUP_LABELS[g] for g in GROUPS if g in spells.columns and spells[g].notna().any()}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def stay_by_group_table(file: InputFile, by: str) -> pd.DataFrame:
+    """Mean, median and 90th percentile stay per site and group, for display."""
+    window = SAMPLE_SPELLS_WINDOW if file.is_sample else None
+    table = stay_by_group(read_spells_file(file), by, window_start=window)
+    return table.rename(columns={"site": "Site", by: _GROUP_LABELS[by].capitalize(), "spells": "Spells",
+                                 "still_in": "Still in hospital", "mean": "Mean (days)",
+                                 "median": "Median (days)", "p90": "90th percentile (days)"})
 
 
 def max_bed_horizon(activity: pd.DataFrame, bed_base: InputFile) -> int:

@@ -9,7 +9,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-__all__ = ["DEFINITION", "LengthOfStay", "SpellsError", "read_spells", "kaplan_meier"]
+__all__ = ["DEFINITION", "GROUPS", "LengthOfStay", "SpellsError", "read_spells", "kaplan_meier", "stay_by_group"]
+
+#: Spell columns a length of stay can be broken down by, when the extract has them.
+GROUPS = ("age_band", "specialty", "ward")
 
 #: Stated on every chart that uses a length of stay.
 DEFINITION = ("Length of stay in whole days = discharge date - admission date; same-day discharges "
@@ -270,3 +273,37 @@ class LengthOfStay:
                              f"family='{other}', or check the figures are whole-day stays.")
         s = optimize.brentq(gap, lo, hi, xtol=1e-12)
         return cls(survival=dist(s).sf(k), source=f"{family} fit to mean {mean:g}, p90 {p90:g}")
+
+
+def stay_by_group(spells, by: str, *, window_start=None, min_spells: int = 30) -> pd.DataFrame:
+    """Length of stay per site and group (e.g. age band or specialty), by Kaplan-Meier.
+
+    Parameters
+    ----------
+    spells : DataFrame or path
+        As accepted by :func:`read_spells`, with a ``by`` column.
+    by : str
+        The grouping column, e.g. ``"age_band"``.
+    window_start : date-like, optional
+        Left truncation, as in :meth:`LengthOfStay.from_spells`.
+    min_spells : int
+        Groups with fewer spells are listed with their count but no figures (too few to say).
+
+    Returns
+    -------
+    DataFrame
+        ``site``, ``by`` value, ``spells``, ``still_in``, ``mean``, ``median``, ``p90`` (days).
+    """
+    frame = read_spells(spells)
+    if by not in frame.columns:
+        raise SpellsError(f"The spells extract has no {by!r} column to break the length of stay down by.")
+    as_of = max(frame["admission_date"].max(), frame["discharge_date"].max())
+    rows = []
+    for (site, group), part in frame.groupby(["site", frame[by].astype(str).str.strip()], sort=True):
+        row = {"site": site, by: group, "spells": len(part), "still_in": int(part["discharge_date"].isna().sum()),
+               "mean": np.nan, "median": np.nan, "p90": np.nan}
+        if len(part) >= min_spells:
+            stay = LengthOfStay.from_spells(part, as_of=as_of, window_start=window_start)
+            row.update(mean=round(stay.mean, 2), median=stay.percentile(0.5), p90=stay.percentile(0.9))
+        rows.append(row)
+    return pd.DataFrame(rows)
