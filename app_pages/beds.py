@@ -40,8 +40,8 @@ with st.expander("Day by day", icon=":material/calendar_month:"):
     st.dataframe(cap.daily_table(outlook, site), hide_index=True, width="stretch")
 
 with st.expander("Length of stay and inpatients now", icon=":material/bed:"):
-    st.dataframe(outlook.los, hide_index=True, width="stretch")
-    st.dataframe(outlook.census, hide_index=True, width="stretch")
+    st.dataframe(cap.stay_table(outlook), hide_index=True, width="stretch")
+    st.dataframe(cap.census_table(outlook), hide_index=True, width="stretch")
     if groups := cap.stay_groups(settings.spells):
         by = st.radio("Length of stay by", list(groups), format_func=groups.get, horizontal=True, key="beds_los_by")
         st.dataframe(cap.stay_by_group_table(settings.spells, by), hide_index=True, width="stretch")

@@ -28,7 +28,7 @@ from .forecasting import data_frequency, model_label, run_forecast
 __all__ = [
     "CapacityUnavailable", "InputFile", "BedSettings", "WorkforceSettings", "BedOutlook",
     "WorkforceOutlook", "WorkforceParams", "SAMPLE_SPELLS_WINDOW", "DEFINITION", "bed_sites",
-    "attendance_sites", "default_nurse_led", "max_bed_horizon", "stay_groups", "stay_by_group_table", "read_spells_file", "read_bed_base_file", "read_rota_file",
+    "attendance_sites", "default_nurse_led", "max_bed_horizon", "stay_table", "census_table", "stay_groups", "stay_by_group_table", "read_spells_file", "read_bed_base_file", "read_rota_file",
     "length_of_stay_table", "latest_census", "bed_outlook", "occupancy_chart", "bed_headlines",
     "risk_table", "daily_table", "beds_csv", "workforce_outlook", "wte_by_role", "heatmap_charts", "worst_gap_table",
     "queue_table", "workforce_csv", "compare_scenarios", "scenario_chart", "comparison_csv",
@@ -188,6 +188,18 @@ def stay_by_group_table(file: InputFile, by: str) -> pd.DataFrame:
     return table.rename(columns={"site": "Site", by: _GROUP_LABELS[by].capitalize(), "spells": "Spells",
                                  "still_in": "Still in hospital", "mean": "Mean (days)",
                                  "median": "Median (days)", "p90": "90th percentile (days)"})
+
+
+def stay_table(outlook: BedOutlook) -> pd.DataFrame:
+    """The length of stay each site's beds forecast used, with display names."""
+    return outlook.los.rename(columns={"site": "Site", "source": "Estimated from", "mean_now": "Mean now (days)",
+                                       "mean_in_scenario": "Mean in this scenario (days)",
+                                       "median": "Median (days)", "p90": "90th percentile (days)"})
+
+
+def census_table(outlook: BedOutlook) -> pd.DataFrame:
+    """The inpatients in a bed at the start, per site, and where the figure came from."""
+    return outlook.census.rename(columns={"site": "Site", "inpatients": "Inpatients now", "source": "From"})
 
 
 def max_bed_horizon(activity: pd.DataFrame, bed_base: InputFile) -> int:
