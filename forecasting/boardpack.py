@@ -24,7 +24,7 @@ from .scenarios import BASELINE, Scenario, describe
 from .schema import ADMISSIONS, ATTENDANCES, BREACHES_4H, METRIC_LABELS, TRUST_TOTAL, infer_frequency
 from .spc import xmr
 from .spc_charts import spc_chart
-from .summary import resample_activity, with_trust_total
+from .summary import resample_activity, to_daily, with_trust_total
 
 __all__ = [
     "FOUR_HOUR_TARGET", "FOUR_HOUR_TARGET_TEXT", "PACK_PPI", "BoardPackError", "PackData", "PackChart",
@@ -116,13 +116,12 @@ def model_label(name: str) -> str:
 
 def _daily(activity: pd.DataFrame) -> pd.DataFrame:
     """Daily activity: hourly data added up to days (beds and the pack work in days)."""
-    frequency = infer_frequency(activity["date"]) if not activity.empty else "daily"
-    if frequency == "daily":
-        return activity[["site", "metric", "date", "value"]].reset_index(drop=True)
-    if frequency != "hourly":
-        raise BoardPackError(f"The board pack needs daily or hourly data; this data is {frequency}. "
-                             "Give daily activity per site (e.g. an A&E extract), not monthly returns.")
-    return resample_activity(activity, "daily")[["site", "metric", "date", "value"]]
+    try:
+        return to_daily(activity)
+    except ValueError:
+        raise BoardPackError("The board pack needs daily or hourly data; this data is "
+                             f"{infer_frequency(activity['date'])}. "
+                             "Give daily activity per site (e.g. an A&E extract), not monthly returns.") from None
 
 
 def _default_workforce_params(daily: pd.DataFrame) -> WorkforceParams:

@@ -8,7 +8,7 @@ import pandas as pd
 from .schema import METRIC_LABELS, STOCK_METRICS, TRUST_TOTAL, infer_frequency, metric_order
 
 __all__ = ["with_trust_total", "resample_activity", "coverage", "headline_figures",
-           "headline_table", "headline_sentence", "chart_series", "four_hour_performance", "VIEWS",
+           "headline_table", "headline_sentence", "chart_series", "four_hour_performance", "to_daily", "VIEWS",
            "PERFORMANCE_4H"]
 
 #: A derived measure: the share of attendances leaving A&E within 4 hours, in per cent.
@@ -203,3 +203,21 @@ def four_hour_performance(periods: pd.DataFrame) -> pd.DataFrame:
     out = (100 * (1 - wide["breaches_4h"] / wide["attendances"])).rename("value").reset_index()
     out.insert(1, "metric", PERFORMANCE_4H)
     return out
+
+
+def to_daily(activity: pd.DataFrame) -> pd.DataFrame:
+    """Daily activity for the day-based views (beds, staffing, the board pack): hourly data is
+    totalled per day (occupied beds averaged), daily data is returned as it is (the same
+    object, so a cache keyed on it still matches).
+
+    Raises
+    ------
+    ValueError
+        For weekly or monthly data, saying which it is ("this data set is monthly").
+    """
+    frequency = infer_frequency(activity["date"]) if not activity.empty else "daily"
+    if frequency == "daily":
+        return activity
+    if frequency != "hourly":
+        raise ValueError(f"this data set is {frequency}")
+    return resample_activity(activity, "daily")[["site", "metric", "date", "value"]]

@@ -12,10 +12,10 @@ from forecasting import boardpack
 from forecasting.calendar import COVID_EXCLUSION
 from forecasting.scenarios import BASELINE
 from forecasting.schema import ADMISSIONS, ATTENDANCES
-from forecasting.summary import resample_activity
+from forecasting.summary import to_daily
 
 from . import capacity as cap
-from .forecasting import data_frequency, run_forecast
+from .forecasting import run_forecast
 
 __all__ = ["BoardFiles", "BuildRequest", "PackUnavailable", "default_trust", "settings_lines", "build_board_pack"]
 
@@ -69,13 +69,11 @@ def settings_lines(bed: cap.BedSettings, staff: cap.WorkforceSettings, scenarios
 
 
 def _daily(activity: pd.DataFrame) -> pd.DataFrame:
-    frequency = data_frequency(activity)
-    if frequency == "daily":
-        return activity
-    if frequency != "hourly":
-        raise PackUnavailable(f"The board pack needs daily or hourly data; this data set is {frequency}. "
-                              "Load daily activity on the Data page.")
-    return resample_activity(activity, "daily")[["site", "metric", "date", "value"]]
+    try:
+        return to_daily(activity)
+    except ValueError as exc:
+        raise PackUnavailable(f"The board pack needs daily or hourly data; {exc}. "
+                              "Load daily activity on the Data page.") from None
 
 
 def _outlooks(activity, bed, staff, scenario_jsons) -> tuple[list, list, list[str]]:

@@ -20,7 +20,7 @@ from forecasting.io import SAMPLE_DIR, read_table
 from forecasting.records import read_inpatient_spells
 from forecasting.scenarios import BASELINE, Scenario
 from forecasting.schema import ADMISSIONS, ATTENDANCES
-from forecasting.summary import resample_activity
+from forecasting.summary import to_daily
 
 from . import cache
 from .forecasting import data_frequency, model_label, run_forecast
@@ -235,13 +235,11 @@ def length_of_stay_table(file: InputFile, sites: tuple[str, ...]) -> pd.DataFram
 # --------------------------------------------------------------------------- forecast and outlooks
 def _daily(activity: pd.DataFrame) -> pd.DataFrame:
     """Daily activity: hourly data is totalled per day (the forecast of days is what beds need)."""
-    frequency = data_frequency(activity)
-    if frequency == "daily":
-        return activity
-    if frequency != "hourly":
-        raise CapacityUnavailable("Beds and staffing need daily or hourly data; this data set is "
-                                  f"{frequency}. Load daily activity on the Data page.")
-    return resample_activity(activity, "daily")[["site", "metric", "date", "value"]]
+    try:
+        return to_daily(activity)
+    except ValueError as exc:
+        raise CapacityUnavailable(f"Beds and staffing need daily or hourly data; {exc}. "
+                                  "Load daily activity on the Data page.") from None
 
 
 def _forecast(activity: pd.DataFrame, exclude_covid: bool, metric: str):
