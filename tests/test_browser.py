@@ -77,6 +77,19 @@ def _wait_for_app(page) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
 
 
+_CHART = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
+
+
+def _open(browser, url: str, heading: str, *, height: int = 1000, chart_timeout: int = 60_000):
+    """A new tab on ``url``, once its heading and first chart are drawn and the script has finished."""
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector(f"h1:has-text('{heading}')", timeout=60_000)
+    page.wait_for_selector(_CHART, timeout=chart_timeout)
+    _wait_for_app(page)
+    return page
+
+
 def test_overview_renders_chart_without_errors(app_url, browser, tmp_path):
     url, launched = app_url
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -99,24 +112,14 @@ def test_overview_renders_chart_without_errors(app_url, browser, tmp_path):
 
 
 def test_data_page_renders_history_and_download(app_url, browser, tmp_path):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{app_url[0]}/data", wait_until="domcontentloaded")
-    page.wait_for_selector("h1:has-text('Data')", timeout=60_000)
-    page.wait_for_selector('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg',
-                           timeout=60_000)
-    _wait_for_app(page)
+    page = _open(browser, f"{app_url[0]}/data", "Data")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text("Download the cleaned table (CSV)").count() == 1
     page.screenshot(path=str(tmp_path / "data.png"), full_page=True)
 
 
 def test_forecast_page_draws_the_fan_chart(app_url, browser, tmp_path):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{app_url[0]}/forecast", wait_until="domcontentloaded")
-    page.wait_for_selector("h1:has-text('Forecast')", timeout=60_000)
-    page.wait_for_selector('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg',
-                           timeout=180_000)
-    _wait_for_app(page)
+    page = _open(browser, f"{app_url[0]}/forecast", "Forecast", chart_timeout=180_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text("Model used:").count() >= 1
     assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 3  # fan + patterns
@@ -125,12 +128,7 @@ def test_forecast_page_draws_the_fan_chart(app_url, browser, tmp_path):
 
 def test_beds_then_scenario_saved_and_compared_in_the_browser(app_url, browser, tmp_path):
     """A user opens Beds, then builds an SDEC scenario and sees it compared with the baseline."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1400})
-    page.goto(f"{app_url[0]}/beds", wait_until="domcontentloaded")
-    page.wait_for_selector("h1:has-text('Beds')", timeout=60_000)
-    page.wait_for_selector('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg',
-                           timeout=180_000)
-    _wait_for_app(page)
+    page = _open(browser, f"{app_url[0]}/beds", "Beds", height=1400, chart_timeout=180_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text("Occupied beds, average night").count() == 1
     page.screenshot(path=str(tmp_path / "beds.png"), full_page=True)
@@ -143,8 +141,7 @@ def test_beds_then_scenario_saved_and_compared_in_the_browser(app_url, browser, 
     page.get_by_role("button", name="Save scenario").click()
     page.wait_for_selector("text=Saved 'SDEC 10 %'", timeout=60_000)
     _wait_for_app(page)
-    page.wait_for_selector('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg',
-                           timeout=180_000)
+    page.wait_for_selector(_CHART, timeout=180_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     page.screenshot(path=str(tmp_path / "scenarios.png"), full_page=True)
@@ -158,12 +155,7 @@ def test_beds_then_scenario_saved_and_compared_in_the_browser(app_url, browser, 
 
 @pytest.mark.parametrize("path, heading, charts", [("spc", "SPC", 1), ("peers", "Peers", 5)])
 def test_spc_and_peers_pages_render_their_charts(app_url, browser, tmp_path, path, heading, charts):
-    page = browser.new_page(viewport={"width": 1400, "height": 1400})
-    page.goto(f"{app_url[0]}/{path}", wait_until="domcontentloaded")
-    page.wait_for_selector(f"h1:has-text('{heading}')", timeout=60_000)
-    page.wait_for_selector('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg',
-                           timeout=180_000)
-    _wait_for_app(page)
+    page = _open(browser, f"{app_url[0]}/{path}", heading, height=1400, chart_timeout=180_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     assert page.locator('[data-testid="stVegaLiteChart"]').count() >= charts
