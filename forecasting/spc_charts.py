@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from .charts import NHS_COLOURS  # importing charts also registers and enables the NHS theme
@@ -44,8 +45,9 @@ def _chart_data(result: SPCResult | pd.DataFrame, metric: str | None,
     points = points[points["site"].isin(site_order)]
     cols = ["site", "date", "value", "mean", "lower_limit", "upper_limit", "target", "period",
             "variation", "is_latest"]
-    data = points[cols].copy()
+    data = points[cols].copy().reset_index(drop=True)
     data["variation"] = data["variation"].map(VARIATION_LEGEND)
+    data = _label_positions(data)
     data["variation_icon_uri"] = [svg_data_uri(variation_icon_svg(k)) if latest else None
                                   for k, latest in zip(points["variation_icon"],
                                                        points["is_latest"])]
@@ -55,7 +57,42 @@ def _chart_data(result: SPCResult | pd.DataFrame, metric: str | None,
         svg_data_uri(assurance_icon_svg(assurance.get((s, metrics[0]), "none")))
         if latest and assurance.get((s, metrics[0]), "none") != "none" else None
         for s, latest in zip(points["site"], points["is_latest"])]
-    return data.reset_index(drop=True), metrics[0], site_order
+    return data, metrics[0], site_order
+
+
+#: The lines labelled at the right-hand end of a chart, bottom to top when they are level.
+_LABELS = {"lower_limit": "Lower limit", "mean": "Mean", "target": "Target", "upper_limit": "Upper limit"}
+# labels closer than this share of a panel's height are moved apart (about 1.5 lines of text
+# on a 300-pixel chart)
+_LABEL_GAP = 0.075
+
+
+def _label_positions(data: pd.DataFrame) -> pd.DataFrame:
+    """Where each right-hand label sits, moved apart so none overlaps another.
+
+    For each site's latest point: the labels of the mean, limits and target in order of their
+    level, each at least ``_LABEL_GAP`` of the panel's span above the one below, then the
+    group moved back so its centre stays where the lines are. Adds ``label_y__<line>`` and
+    ``label_text__<line>`` columns (empty on other rows).
+    """
+    for key in _LABELS:
+        data[f"label_y__{key}"] = np.nan
+        data[f"label_text__{key}"] = None
+    for site, panel in data.groupby("site", sort=False):
+        values = panel[["value", *_LABELS]].to_numpy(float)
+        if not np.isfinite(values).any():
+            continue
+        span = float(np.nanmax(values) - np.nanmin(values)) or 1.0
+        for idx in panel.index[panel["is_latest"].to_numpy(bool)]:
+            levels = sorted((float(data.at[idx, k]), k) for k in _LABELS if pd.notna(data.at[idx, k]))
+            placed = []
+            for level, _ in levels:
+                placed.append(level if not placed else max(level, placed[-1] + _LABEL_GAP * span))
+            shift = (sum(placed) - sum(lv for lv, _ in levels)) / max(len(levels), 1)
+            for (level, key), y in zip(levels, placed):
+                data.at[idx, f"label_y__{key}"] = y - shift
+                data.at[idx, f"label_text__{key}"] = f"{_LABELS[key]} {level:,.1f}"
+    return data
 
 
 def _layers(data: pd.DataFrame, *, y_title: str, view: str, icons: bool) -> list[alt.Chart]:
@@ -76,18 +113,16 @@ def _layers(data: pd.DataFrame, *, y_title: str, view: str, icons: bool) -> list
         base.mark_line(color=_LIMIT_COLOUR, strokeWidth=1.5, strokeDash=[6, 4]).encode(
             x=x, y=y("lower_limit"), detail="period:N"),
     ]
-    lines = {"mean": "Mean", "upper_limit": "Upper limit", "lower_limit": "Lower limit"}
     if data["target"].notna().any():
         layers.append(base.mark_line(color=TARGET_COLOUR, strokeWidth=2, strokeDash=[2, 3])
                       .encode(x=x, y=y("target")))
-        lines["target"] = "Target"
-    labels = " + ".join(f"(datum.line == '{k}' ? '{v}' : '')" for k, v in lines.items())
+    # labels at the right-hand end, placed apart in _label_positions
     layers.append(
         base.mark_text(align="left", dx=6, fontSize=10, color=_LINE_COLOUR)
         .transform_filter("datum.is_latest")
-        .transform_fold(list(lines), as_=["line", "level"])
+        .transform_fold([f"label_y__{k}" for k in _LABELS], as_=["line", "level"])
         .transform_filter("isValid(datum.level)")
-        .transform_calculate(label=f"{labels} + ' ' + format(datum.level, ',.1f')")
+        .transform_calculate(label="datum['label_text__' + slice(datum.line, 9)]")
         .encode(x=x, y=alt.Y("level:Q", title=y_title), text="label:N"))
     legend = list(VARIATION_LEGEND.values())
     colours = [VARIATION_COLOURS[k] for k in VARIATION_LEGEND]

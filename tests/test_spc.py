@@ -467,3 +467,21 @@ def test_chart_from_points_frame_and_site_subset():
                      icons=False).to_dict()
     assert "layer" in spec and "image" not in _marks(spec["layer"])
     assert spec["layer"][0]["encoding"]["y"]["title"] == "Patients over 4 hours"
+
+
+def test_chart_labels_of_close_lines_are_moved_apart_and_keep_their_values():
+    # a target just above the mean: the two labels would print on top of each other
+    result = _with_base([16], direction="higher", target=None)
+    mean = float(result.points["mean"].iloc[-1])
+    result = _with_base([16], direction="higher", target=round(mean + 0.05, 2))
+    data = _dataset(spc_chart(result, title="t").to_dict())
+    latest = data[data["is_latest"]].iloc[0]
+    span = np.nanmax(data[["value", "mean", "upper_limit", "lower_limit", "target"]].to_numpy(float)) - \
+        np.nanmin(data[["value", "mean", "upper_limit", "lower_limit", "target"]].to_numpy(float))
+    ys = sorted(latest[f"label_y__{k}"] for k in ("mean", "target", "upper_limit", "lower_limit"))
+    assert min(np.diff(ys)) >= 0.075 * span - 1e-9
+    assert latest["label_y__target"] > latest["label_y__mean"]  # order kept
+    assert latest["label_text__mean"] == f"Mean {mean:,.1f}"
+    assert latest["label_text__target"] == f"Target {mean + 0.05:,.1f}"
+    # only the latest point carries labels
+    assert data.loc[~data["is_latest"], "label_text__mean"].isna().all()
