@@ -61,8 +61,8 @@ except pui.PeerError as exc:
 
 st.subheader("The trust over time (statistical process control)")
 try:
-    for chart in pui.spc_charts(returns.activity, trust):
-        st.altair_chart(chart, width="stretch")
+    for chart in pui.spc_charts(returns, trust):
+        st.altair_chart(chart, width="content")
 except pui.PeerError as exc:
     st.info(f"No SPC charts: {exc}", icon=":material/info:")
 st.subheader("The trust's attendances for the next 12 months")

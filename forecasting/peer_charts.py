@@ -11,8 +11,9 @@ from .charts import NHS_COLOURS
 __all__ = ["funnel_chart", "peer_bar_chart"]
 
 
-def _title(title: str, subtitle: str | list[str] = "") -> alt.Title:
-    return alt.Title(title, subtitle=subtitle) if subtitle else alt.Title(title)
+def _title(title: str, subtitle: str | list[str] = "", **kwargs) -> alt.Title:
+    # Altair 6 rejects subtitle=None, so leave it out when there is none
+    return alt.Title(title, subtitle=subtitle, **kwargs) if subtitle else alt.Title(title, **kwargs)
 
 
 def funnel_chart(points: pd.DataFrame, limits: pd.DataFrame, pooled: float, *, trust: str, title: str,
@@ -65,7 +66,7 @@ def peer_bar_chart(measures: pd.DataFrame, *, measure: str, trust: str, title: s
     scale = alt.Scale(domain=[max(0.0, np.floor(low * 20) / 20 - 0.05), 1.0]) if fmt.endswith("%") else alt.Scale()
     bars = alt.Chart(data).mark_bar(clip=True).encode(
         y=alt.Y("site:N", sort="-x", title=None, axis=alt.Axis(labelLimit=300)),
-        x=alt.X("value:Q", title=label, scale=scale, axis=alt.Axis(format=fmt.replace(",", ""))),
+        x=alt.X("value:Q", title=label, scale=scale, axis=alt.Axis(format=fmt.replace(",", ""), labelFlush=True)),
         color=alt.Color("who:N", title=None, scale=alt.Scale(domain=[trust, "Peers"],
                                                              range=[NHS_COLOURS["black"], NHS_COLOURS["blue"]])),
         tooltip=[alt.Tooltip("site:N", title="Provider"), alt.Tooltip("value:Q", title=label, format=fmt)])
@@ -74,9 +75,12 @@ def peer_bar_chart(measures: pd.DataFrame, *, measure: str, trust: str, title: s
         ref = pd.DataFrame({"name": list(rules), "value": list(rules.values())})
         layers.append(alt.Chart(ref).mark_rule(strokeDash=[5, 3], color=NHS_COLOURS["orange"], strokeWidth=2)
                       .encode(x="value:Q", tooltip=["name:N", alt.Tooltip("value:Q", format=fmt)]))
-        for i, row in enumerate(ref.itertuples()):  # labels stacked so neighbouring lines stay readable
+        # labels above the plot, clear of the bars; stacked so neighbouring lines stay readable
+        for i, row in enumerate(ref.itertuples()):
             layers.append(alt.Chart(ref.iloc[[i]]).mark_text(
-                align="right", baseline="top", dx=-3, fontSize=11, color=NHS_COLOURS["orange"])
-                .encode(x="value:Q", y=alt.value(2 + 14 * i), text="name:N"))
-    return (alt.layer(*layers, title=_title(title, subtitle))
+                align="right", baseline="bottom", dx=4, fontSize=11, color=NHS_COLOURS["orange"])
+                .encode(x="value:Q", y=alt.value(-4 - 14 * (len(ref) - 1 - i)), text="name:N"))
+    # room between the title and the plot for the line labels
+    head = _title(title, subtitle, offset=8 + 14 * len(rules)) if rules else _title(title, subtitle)
+    return (alt.layer(*layers, title=head)
             .properties(width=width, height=height if height is not None else alt.Step(24)))

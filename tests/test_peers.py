@@ -105,11 +105,29 @@ def test_peers_page_on_the_bundled_extract():
     table = _measures(at)
     assert table["Provider"].iloc[0].startswith("RWP · Worcestershire Acute Hospitals NHS Trust")
     assert table["Rank: 4-hour performance, all types"].iloc[0] == "10 of 11"
-    titles = [json.loads(c.proto.spec)["title"]["text"] for c in at.get("vega_lite_chart")]
-    assert titles[0].startswith("4-hour performance against the 78 % ambition")
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    # every chart: its message on top, the provenance footnote under it
+    titles = [(s["vconcat"][0] if "vconcat" in s else s)["title"]["text"] for s in specs]
+    # under the SPC charts; the last subtitle line(s) of the others (half-width charts put the
+    # source on a line of its own)
+    notes = [s["title"]["text"] if "vconcat" in s else " · ".join(s["title"]["subtitle"][-2:])
+             if s["title"]["subtitle"][-1].startswith("Data through") else s["title"]["subtitle"][-1]
+             for s in specs]
+    assert all(n.startswith("Source: NHS England monthly A&E returns") and "Data through 31 Mar 2019" in n
+               for n in notes)
+    assert titles[0] == "4-hour performance, best first"
     assert titles[1].startswith("RWP is ")
-    assert any("4-hour performance: special cause" in t for t in titles)
-    assert any("attendances expected in the next 12 months" in t for t in titles)
+    assert "Worcestershire Acute Hospitals NHS Trust, 4-hour performance: special cause" in titles[2]
+    assert titles[3] == "Worcestershire Acute Hospitals NHS Trust: attendances each month"
+    assert "attendances expected in the next 12 months" in titles[4] and "Model: automatic (" in notes[4]
+    # the SPC of 4-hour performance is in per cent, like the table (75.9 %, not 0.759)
+    assert specs[2]["vconcat"][0]["layer"][0]["encoding"]["y"]["title"] == "Seen within 4 hours (%)"
+    from ui import peers as pui
+    returns = pui.load_returns()
+    spec = pui.spc_charts(returns, "RWP")[0].to_dict()
+    spc_values = pd.DataFrame(next(iter(spec["datasets"].values())))
+    assert spc_values["value"].between(60, 100).all() and (spc_values["target"] == 78).all()
+    assert spc_values["value"].iloc[-12:].mean() == pytest.approx(75.9, abs=1.0)  # Apr 2018-Mar 2019
     assert any("Open Government Licence" in c.value for c in at.caption)
     # fewer peers: the table and ranks follow
     at.multiselect(key="peer_list_RWP").set_value(["RXW", "RTF"]).run()

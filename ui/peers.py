@@ -18,10 +18,11 @@ from forecasting.spc import summary_table, xmr
 from forecasting.spc_charts import spc_chart
 
 from . import cache
+from .forecasting import model_label
 
 __all__ = ["BUNDLED_LABEL", "OGL", "PeerError", "Returns", "display_name", "load_returns", "default_trust", "default_peers",
            "measures_table", "headline", "performance_chart", "funnel", "spc_charts",
-           "trust_forecast_chart", "measures_csv"]
+           "trust_forecast_chart", "measures_csv", "source_text", "footnote", "org_name"]
 
 _BUNDLED = SAMPLE_DIR / "nhse" / "ae_monthly_rwp_peers.csv"
 _SITREPS = SAMPLE_DIR / "nhse" / "winter_sitreps_rwp_peers.csv"
@@ -52,6 +53,38 @@ def load_returns(files: tuple[tuple[str, bytes], ...] = ()) -> Returns:
     result = read_ae_activity([data for _, data in files], site="name", names=[n for n, _ in files])
     label = f"Upload: {len(files)} file(s) ({', '.join(n for n, _ in files[:3])}{'...' if len(files) > 3 else ''})"
     return Returns(result.frame, {}, result, label)
+
+
+def source_text(returns: Returns) -> str:
+    """Where the returns came from, for chart footnotes."""
+    if returns.label == BUNDLED_LABEL:
+        return "NHS England monthly A&E returns, bundled extract (OGL v3.0)"
+    return returns.label.replace("Upload: ", "uploaded NHS England returns: ")
+
+
+def footnote(returns: Returns, model: str = "", *, lines: int = 1) -> str | list[str]:
+    """Source, last month of data, model and when made, for every Peers chart.
+
+    The SPC charts print it under the plot; the others, stretched to the page, as the last
+    subtitle line(s), where a stretched chart keeps it in view. ``lines=2`` puts the source
+    on a line of its own, for charts half the page wide.
+    """
+    text = charts.footnote_text(source=source_text(returns), data_through=_data_through(returns.activity),
+                                model=model, generated_at=pd.Timestamp.now())
+    if lines == 1:
+        return text
+    source, rest = text.split(" · ", 1)
+    return [source, rest]
+
+
+def _data_through(activity: pd.DataFrame) -> pd.Timestamp:
+    """The last day of the latest month in the returns (a month's row is dated on its first day)."""
+    return activity["date"].max() + pd.offsets.MonthEnd(0)
+
+
+def org_name(returns: Returns, site: str) -> str:
+    """The organisation's name when the returns carry it, else its code or name as given."""
+    return returns.names.get(site) or site
 
 
 def display_name(returns: Returns, site: str) -> str:
@@ -124,11 +157,13 @@ def headline(returns: Returns, trust: str, chosen: tuple[str, ...]) -> str:
 def performance_chart(returns: Returns, trust: str, chosen: tuple[str, ...]):
     m = _measures(returns.activity, (trust, *chosen))
     start, end = m.attrs["window"]
-    return peer_bar_chart(m, measure="performance_4h", trust=trust,
-                          title="4-hour performance against the 78 % ambition and the 95 % standard",
-                          subtitle=f"Share of attendances (all types) seen within 4 hours, {start:%b %Y} to {end:%b %Y}",
-                          label="Seen within 4 hours", rules={"78% ambition": peers.AMBITION_4H,
-                                                              "95% standard": peers.STANDARD_4H})
+    chart = peer_bar_chart(m, measure="performance_4h", trust=trust, title="4-hour performance, best first",
+                           subtitle=[f"Share of attendances (all types) seen within 4 hours, {start:%b %Y} to {end:%b %Y}",
+                                     "Dashed lines: the 78 % ambition and the 95 % standard",
+                                     *footnote(returns, lines=2)],
+                           label="Seen within 4 hours", rules={"78% ambition": peers.AMBITION_4H,
+                                                               "95% standard": peers.STANDARD_4H})
+    return chart
 
 
 def funnel(returns: Returns, trust: str, chosen: tuple[str, ...]):
@@ -140,27 +175,41 @@ def funnel(returns: Returns, trust: str, chosen: tuple[str, ...]):
     title = (f"{trust} is {where[row['position']]} the 99.8 % limits (peer rate {pooled:.1%})"
              if row is not None else f"4-hour performance against volume (peer rate {pooled:.1%})")
     adjusted = limits.attrs.get("tau2", 0) > 0
-    return funnel_chart(pts, limits, pooled, trust=trust, title=title,
-                        subtitle=[f"All types, {start:%b %Y} to {end:%b %Y}; dashed 95 % and dotted 99.8 % limits"
-                                  + (", widened for the spread between providers (overdispersion)" if adjusted else ""),
-                                  "Points outside the outer pair are unlikely to be chance"])
+    chart = funnel_chart(pts, limits, pooled, trust=trust, title=title, height=470,
+                         subtitle=[f"4-hour performance (all types) against volume, {start:%b %Y} to {end:%b %Y}",
+                                   "Dashed 95 % and dotted 99.8 % limits"
+                                   + (", widened for between-trust spread" if adjusted else ""),
+                                   "Points outside the outer pair are unlikely to be chance",
+                                   *footnote(returns, lines=2)])
+    return chart
+
+
+# shown at their own size, as on the SPC page: stretched, the labels right of the plot are cut off
+_SPC_WIDTH = 820
+
+
+def spc_charts(returns: Returns, trust: str) -> list:
+    """XmR charts of the trust's monthly 4-hour performance (against 78 %) and attendances."""
+    return _spc_charts(returns.activity, trust, org_name(returns, trust), footnote(returns))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def spc_charts(activity: pd.DataFrame, trust: str) -> list:
-    """XmR charts of the trust's monthly 4-hour performance (against 78 %) and attendances."""
+def _spc_charts(activity: pd.DataFrame, trust: str, name: str, note: str) -> list:
     out = []
     perf = peers.monthly_performance(activity, trust)
-    result = xmr(perf, direction="higher", target=peers.AMBITION_4H)
+    # in per cent, as the table and the headline give it (the limits and labels read 75.9, not 0.8)
+    perf = perf.assign(value=100 * perf["value"])
+    result = xmr(perf, direction="higher", target=100 * peers.AMBITION_4H)
     words = summary_table(result).iloc[0]
-    out.append(spc_chart(result, title=f"{trust}, 4-hour performance: {words['Variation'].split(':')[0].lower()}; "
+    out.append(spc_chart(result, title=f"{name}, 4-hour performance: {words['Variation'].split(':')[0].lower()}; "
                                        f"{words['Assurance'].split(':')[0].lower()} against 78 %",
-                         subtitle="Share seen within 4 hours (all types) with process limits; target 78 % ambition",
-                         y_title="Seen within 4 hours", view="monthly"))
+                         subtitle="Per cent seen within 4 hours (all types) each month, with process limits; "
+                                  "target 78 % ambition",
+                         footnote=note, y_title="Seen within 4 hours (%)", view="monthly", width=_SPC_WIDTH))
     att = activity[(activity["site"] == trust) & (activity["metric"] == ATTENDANCES)][["date", "value"]]
-    out.append(spc_chart(xmr(att, direction="neutral"), title=f"{trust}: attendances each month",
-                         subtitle="All department types, with process limits", y_title="Attendances",
-                         view="monthly"))
+    out.append(spc_chart(xmr(att, direction="neutral"), title=f"{name}: attendances each month",
+                         subtitle="All department types, with process limits", footnote=note,
+                         y_title="Attendances", view="monthly", width=_SPC_WIDTH))
     return out
 
 
@@ -176,10 +225,12 @@ def trust_forecast_chart(returns: Returns, trust: str):
     fc = _trust_forecast(returns.activity, trust)
     history = returns.activity[(returns.activity["site"] == trust) & (returns.activity["metric"] == ATTENDANCES)]
     total = fc["mean"].sum()
-    return charts.fan_chart(history[["date", "value"]], fc, metric=ATTENDANCES, view="monthly",
-                            title=f"{display_name(returns, trust)}: about {total:,.0f} attendances expected in the next 12 months",
-                            subtitle=f"Monthly, all types; automatic model ({fc['model'].iloc[0]}); "
-                                     f"data through {history['date'].max():%b %Y}")
+    model = model_label(fc["model"].iloc[0])
+    chart = charts.fan_chart(history[["date", "value"]], fc, metric=ATTENDANCES, view="monthly",
+                             title=f"{org_name(returns, trust)}: about {total:,.0f} attendances expected in the next 12 months",
+                             subtitle=["Monthly, all types; 50, 80 and 95 % ranges",
+                                       footnote(returns, f"automatic ({model})")])
+    return chart
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
