@@ -338,35 +338,27 @@ def _lower_first(label: str) -> str:
     return label if label[:2].isupper() else label[:1].lower() + label[1:]
 
 
-_SCORES = re.compile(r"([a-z_]+(?:\+[a-z_]+)*) (\d+(?:\.\d+)?)")
-
-
 def backtest_scores(selection: pd.DataFrame) -> pd.DataFrame:
     """Backtest accuracy of each series' chosen model against the seasonal naive benchmark.
 
-    Read from the automatic model choice (mean pinball loss over its rolling backtests); series
-    forecast with a named model have no scores and are left out.
+    From the automatic model choice (``backtest_pinball`` and ``benchmark_pinball`` in the
+    selection of :func:`forecasting.forecast`: mean pinball loss over its rolling backtests);
+    series forecast with a named model have no scores and are left out.
 
     Returns
     -------
     DataFrame
         ``site, metric, model, pinball_loss, benchmark_pinball_loss, better_than_benchmark_pct``.
     """
-    rows = []
-    for r in selection.itertuples() if not selection.empty else ():
-        found = re.search(r"\(([^()]*\d\.\d\d[^()]*)\)", str(getattr(r, "reason", "")))
-        if not found:
-            continue
-        scores = {name: float(v) for name, v in _SCORES.findall(found.group(1))}
-        chosen = scores.get(r.model, scores.get(str(r.model).split("+")[0]))
-        bench = scores.get("seasonal_naive")
-        if chosen is None or not bench:
-            continue
-        rows.append({"site": r.site, "metric": r.metric, "model": r.model, "pinball_loss": chosen,
-                     "benchmark_pinball_loss": bench,
-                     "better_than_benchmark_pct": round(100 * (1 - chosen / bench), 1)})
-    return pd.DataFrame(rows, columns=["site", "metric", "model", "pinball_loss", "benchmark_pinball_loss",
-                                       "better_than_benchmark_pct"])
+    cols = ["site", "metric", "model", "pinball_loss", "benchmark_pinball_loss", "better_than_benchmark_pct"]
+    if selection.empty or not {"backtest_pinball", "benchmark_pinball"} <= set(selection.columns):
+        return pd.DataFrame(columns=cols)
+    s = selection[selection["backtest_pinball"].notna() & (selection["benchmark_pinball"] > 0)]
+    out = pd.DataFrame({"site": s["site"], "metric": s["metric"], "model": s["model"],
+                        "pinball_loss": s["backtest_pinball"].astype(float),
+                        "benchmark_pinball_loss": s["benchmark_pinball"].astype(float)})
+    out["better_than_benchmark_pct"] = (100 * (1 - out["pinball_loss"] / out["benchmark_pinball_loss"])).round(1)
+    return out[cols].reset_index(drop=True)
 
 
 def methods_sections(data: PackData) -> list[tuple[str, list[str]]]:

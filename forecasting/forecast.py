@@ -76,6 +76,7 @@ class SeriesForecast:
     interval_scale: float = 1.0
     notes: list[str] = field(default_factory=list)
     scores: dict[str, float] = field(default_factory=dict)
+    picked: str = ""  # the option auto chose on its backtest (a key of ``scores``)
 
 
 def _fit_predict(name: str, y: pd.Series, ctx: FitContext, horizon: int,
@@ -311,7 +312,7 @@ def _forecast_auto(y, ctx, horizon, quantiles) -> SeriesForecast:
     if factors[-1] > s + 1e-9:
         reason += (" Interval width grows with the square root of the steps ahead, as a drifting "
                    f"level's errors do (x{factors[-1]:.2f} at {len(factors)} periods).")
-    return SeriesForecast(_apply_scale(frame, factors, quantiles), name, reason, s, notes, scores)
+    return SeriesForecast(_apply_scale(frame, factors, quantiles), name, reason, s, notes, scores, pick)
 
 
 def _forecast_series(task: dict) -> SeriesForecast:
@@ -388,7 +389,9 @@ def forecast(history: pd.DataFrame, horizon: int, *, model: str = "auto",
     DataFrame
         The forecast contract: ``site, metric, date, model, mean`` and one ``p``-column per
         quantile (``p2.5``, ``p50``, ...). ``.attrs["selection"]`` holds one row per series
-        with the model used, why, the interval scale applied and any fallback notes.
+        with the model used, why, the interval scale applied, any fallback notes and, for
+        ``auto``, the mean pinball loss of its choice and of seasonal naive on its own backtest
+        (``backtest_pinball``, ``benchmark_pinball``; NaN for a named model).
     """
     qs = _validate_args(horizon, model, quantiles)
     series = prepare_series(history, exclude)
@@ -408,7 +411,9 @@ def forecast(history: pd.DataFrame, horizon: int, *, model: str = "auto",
         selection.append({"site": site, "metric": metric, "frequency": task["ctx"].frequency,
                           "requested": model, "model": res.model, "reason": res.reason,
                           "interval_scale": res.interval_scale, "notes": "; ".join(res.notes),
-                          "data_through": task["y"].index[-1]})
+                          "data_through": task["y"].index[-1],
+                          "backtest_pinball": res.scores.get(res.picked, np.nan),
+                          "benchmark_pinball": res.scores.get("seasonal_naive", np.nan)})
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     out.attrs["selection"] = pd.DataFrame(selection)
     return out

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from forecasting import boardpack as bp
-from forecasting import charts
+from forecasting import charts, forecast
 from forecasting import pack_documents as docs
 from forecasting.capacity.los import read_spells
 from forecasting.capacity.workforce import read_rota
@@ -108,19 +108,32 @@ def test_key_messages_speak_plainly(data):
 
 
 def test_backtest_scores_read_the_automatic_choice():
+    nan = float("nan")
     selection = pd.DataFrame([
-        {"site": "A", "metric": "admissions", "model": "count_glm", "interval_scale": 1.0,
-         "reason": "auto chose Count regression: lowest mean pinball loss over 5 backtests of 28 periods "
-                   "(count_glm 1.60, arima_errors+count_glm 1.62, seasonal_naive 2.00)."},
-        {"site": "B", "metric": "admissions", "model": "arima_errors+count_glm", "interval_scale": 1.1,
-         "reason": "auto chose ARIMA + Count: lowest mean pinball loss over 5 backtests of 28 periods "
-                   "(arima_errors+count_glm 1.50, seasonal_naive 3.00). Intervals widened x1.10."},
-        {"site": "C", "metric": "admissions", "model": "ets", "interval_scale": 1.0, "reason": "ETS, as asked."},
+        {"site": "A", "metric": "admissions", "model": "count_glm", "backtest_pinball": 1.6,
+         "benchmark_pinball": 2.0},
+        {"site": "B", "metric": "admissions", "model": "arima_errors+count_glm", "backtest_pinball": 1.5,
+         "benchmark_pinball": 3.0},
+        {"site": "C", "metric": "admissions", "model": "ets", "backtest_pinball": nan, "benchmark_pinball": nan},
     ])
     scores = bp.backtest_scores(selection)
     assert list(scores["site"]) == ["A", "B"]
     assert list(scores["better_than_benchmark_pct"]) == [20.0, 50.0]
     assert list(scores["pinball_loss"]) == [1.6, 1.5]
+
+
+def test_backtest_scores_come_from_the_forecast_selection():
+    d = load_sample("daily")
+    y = d[(d["site"] == "Alexandra") & (d["metric"] == "admissions")].tail(500)
+    named = forecast(y, 28, model="seasonal_naive", n_jobs=1).attrs["selection"]
+    sel = pd.concat([forecast(y, 28, n_jobs=1).attrs["selection"], named.assign(site="B")])
+    scores = bp.backtest_scores(sel)
+    assert list(scores["site"]) == ["Alexandra"]  # the named model has no backtest of its own
+    row = sel.iloc[0]
+    # the figures behind the methods page are the ones auto quoted when it chose
+    assert f"{row['backtest_pinball']:.2f}" in row["reason"]
+    assert f"seasonal_naive {row['benchmark_pinball']:.2f}" in row["reason"]
+    assert scores["pinball_loss"].iloc[0] < scores["benchmark_pinball_loss"].iloc[0]
 
 
 def test_methods_cover_models_stays_assumptions_caveats_and_attribution(data):
