@@ -296,7 +296,8 @@ def _forecast_auto(y, ctx, horizon, quantiles) -> SeriesForecast:
                else _combine([bt[bt.model == n].reset_index(drop=True) for n in members], quantiles))
     s = _interval_scale(pick_bt, quantiles, _backtest_growth(pick_bt, ctx.frequency))
     labels = " + ".join(REGISTRY[n].label for n in members + joined)
-    shown = ", ".join(f"{n} {scores[n]:.2f}" for n in sorted(scores, key=scores.get))
+    shown = "; ".join(f"{' + '.join(REGISTRY[m].label for m in options[n])} {scores[n]:.2f}"
+                      for n in sorted(scores, key=scores.get))
     why = ("lowest mean pinball loss" if pick == best else
            f"no other option beat it by {_SWITCH_MARGIN:.0%} on mean pinball loss")
     reason = (f"auto chose {labels}{' (quantile average)' if len(members + joined) > 1 else ''}: "

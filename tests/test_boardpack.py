@@ -132,7 +132,7 @@ def test_backtest_scores_come_from_the_forecast_selection():
     row = sel.iloc[0]
     # the figures behind the methods page are the ones auto quoted when it chose
     assert f"{row['backtest_pinball']:.2f}" in row["reason"]
-    assert f"seasonal_naive {row['benchmark_pinball']:.2f}" in row["reason"]
+    assert f"Seasonal naive {row['benchmark_pinball']:.2f}" in row["reason"]
     assert scores["pinball_loss"].iloc[0] < scores["benchmark_pinball_loss"].iloc[0]
 
 
