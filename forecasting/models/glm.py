@@ -26,6 +26,10 @@ _SETTINGS = {
 }
 
 
+# A forecast mean above this multiple of the highest observed value is refused as a runaway fit.
+_RUNAWAY = 10.0
+
+
 @register
 class CountGLM(ForecastModel):
     """Negative binomial regression on day of week (hour x weekday for hourly data), annual
@@ -47,8 +51,16 @@ class CountGLM(ForecastModel):
         cfg = _SETTINGS[ctx.frequency]
         y = y.iloc[-cfg["window"]:]
         y, self.level_note = remove_level_shift(y, ctx.frequency)  # monthly only
-        X = calendar_design(y.index, ctx.frequency, ctx.holidays, fourier_order=cfg["fourier"],
-                            origin=y.index[-1])
+        # An annual cycle and a trend need years to pin down: on a few months of history they
+        # extrapolate wildly (120 flat days gave means near 0 or in the thousands 90 days out).
+        # Under about a year of observed data (0.9: the hourly window is 52 weeks): neither;
+        # under about two: the two smoothest annual terms.
+        observed = y.dropna().index
+        years = (observed[-1] - observed[0]) / pd.Timedelta(days=365.25) if len(observed) else 0.0
+        self._fourier = 0 if years < 0.9 else min(cfg["fourier"], 2) if years < 1.9 else cfg["fourier"]
+        self._trend = years >= 0.9
+        X = calendar_design(y.index, ctx.frequency, ctx.holidays, fourier_order=self._fourier,
+                            origin=y.index[-1], trend=self._trend)
         offset = None
         if "log_days_in_month" in X:  # a month's count is proportional to its days
             offset = X.pop("log_days_in_month").to_numpy()
@@ -100,12 +112,13 @@ class CountGLM(ForecastModel):
         blocks = r.groupby(np.arange(len(r)) // lag).mean()
         self._level_var = float(max(blocks.var() - r.var() / lag, 0.0)) if len(blocks) > 2 else 0.0
         self._frequency, self._holidays = ctx.frequency, ctx.holidays
-        self._last, self._origin, self._fourier = y.index[-1], y.index[-1], cfg["fourier"]
+        self._last, self._origin = y.index[-1], y.index[-1]
+        self._ceiling = _RUNAWAY * float(yv.max())
         return self
 
     def _design(self, index: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray | None]:
         X = calendar_design(index, self._frequency, self._holidays, fourier_order=self._fourier,
-                            origin=self._origin)
+                            origin=self._origin, trend=self._trend)
         offset = X.pop("log_days_in_month").to_numpy() if "log_days_in_month" in X else None
         return X[self._columns].to_numpy(), offset
 
@@ -116,6 +129,11 @@ class CountGLM(ForecastModel):
         steps = np.arange(1, horizon + 1)
         decay = self._phi ** steps
         mean = np.exp(eta + self._level * decay)
+        if not np.all(np.isfinite(mean)) or mean.max() > self._ceiling:
+            # a fit that runs away (and would make the quantile search crawl): let the
+            # fallback chain take over
+            raise ModelFitError(f"The count regression's forecast runs away (up to {np.nanmax(mean):,.0f} "
+                                f"against a highest observed {self._ceiling / _RUNAWAY:,.0f}).")
         # gamma mixing: the level's uncertainty grows towards its stationary spread
         alpha = self._alpha + self._level_var * (1 - decay ** 2) + 1e-9
         n = 1.0 / alpha
