@@ -348,12 +348,38 @@ def validate_activity(frame: pd.DataFrame, report: ValidationReport, *, today=No
         _check_zero_runs(part.loc[part.index[ok]], freq, name, report, value_column)
     if bad_grid:
         df = df.drop(index=np.concatenate(bad_grid))
+    df = _months_on_first_day(df, report, date_column)
     if len(freqs) > 1:
         report.add(INFO, "several_frequencies",
                    "Series come at different frequencies: "
                    + ", ".join(f"{n} {f}" for f, n in freqs.items()) + ".",
                    "Nothing to do; each series is forecast at its own frequency.")
     return df.drop(columns=[c for c in ("_column",) if c in df]).reset_index(drop=True)
+
+
+def _months_on_first_day(df: pd.DataFrame, report: ValidationReport, date_column: str) -> pd.DataFrame:
+    """Monthly figures dated on another day (month ends, the 15th) moved to the 1st of their month.
+
+    The workbench labels a month by its first day (as NHS England's returns do); forecasts,
+    totals and charts line months up on that day.
+    """
+    moved, names = [], []
+    for (site, metric), part in df.groupby(["site", "metric"], sort=False):
+        d = pd.DatetimeIndex(part["date"])
+        if infer_frequency(d) == "monthly" and not (d.day == 1).all():
+            moved.append(part.index.to_numpy())
+            names.append(f"{site} / {metric}")
+    if not moved:
+        return df
+    idx = np.concatenate(moved)
+    df = df.copy()
+    df.loc[idx, "date"] = df.loc[idx, "date"].dt.to_period("M").dt.start_time
+    report.add(INFO, "month_start",
+               f"Monthly figures dated on another day were moved to the 1st of their month "
+               f"({', '.join(names[:3])}{'...' if len(names) > 3 else ''}).",
+               "Nothing to do; each month is labelled by its first day, as in NHS England returns.",
+               column=date_column)
+    return df
 
 
 def _check_zero_runs(part: pd.DataFrame, freq: str, name: str, report: ValidationReport,

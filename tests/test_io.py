@@ -261,3 +261,15 @@ def test_rows_kept_counts_source_rows():
     r = read("date,site,attendances,admissions\n2024-01-01,WRH,10,2\n2024-01-02,WRH,x,3\n")
     assert r.report.rows_read == 2 and r.report.rows_kept == 2
     assert np.isclose(r.frame["value"].sum(), 15)
+
+
+def test_monthly_figures_dated_at_month_end_are_moved_to_the_first_of_the_month():
+    rows = "".join(f"{d:%d/%m/%Y},WRH,{9000 + i}\n"
+                   for i, d in enumerate(pd.date_range("2023-01-31", periods=14, freq="ME")))
+    r = read("date,site,attendances\n" + rows)
+    assert r.report.ok and len(r.frame) == 14  # nothing lost
+    assert (r.frame["date"].dt.day == 1).all()
+    assert r.frame["date"].iloc[0] == pd.Timestamp("2023-01-01") and r.frame["value"].iloc[0] == 9000
+    [p] = problems(r.report, "month_start")
+    assert p.severity == "info" and "WRH / attendances" in p.message
+    assert not problems(r.report, "missing_periods")
