@@ -104,9 +104,16 @@ def calendar_features(
     )
 
 
-def exclusion_mask(dates, exclude: Iterable[tuple] = ()) -> pd.Series:
-    """True where a date falls inside any (start, end) range to leave out of fitting (inclusive)."""
+def exclusion_mask(dates, exclude: Iterable[tuple] = (), *, period: str | None = None) -> pd.Series:
+    """True where a date falls inside any (start, end) range to leave out of fitting (inclusive).
+
+    With ``period`` 'weekly' or 'monthly' each date stands for the week or month it starts,
+    and the period is left out when any of its days is: March 2020's total holds nine days
+    of the first lockdown, so it is as unlike a normal March as April is.
+    """
     d = pd.Series(pd.to_datetime(dates))
+    last = {"weekly": d + pd.Timedelta(days=7) - pd.Timedelta(microseconds=1),
+            "monthly": d + pd.offsets.MonthBegin(1) - pd.Timedelta(microseconds=1)}.get(period, d)
     mask = pd.Series(False, index=d.index)
     for start, end in exclude:
         s, e = pd.Timestamp(start), pd.Timestamp(end)
@@ -115,5 +122,5 @@ def exclusion_mask(dates, exclude: Iterable[tuple] = ()) -> pd.Series:
         # an end given as a plain date covers that whole day
         if e == e.normalize():
             e = e + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-        mask |= (d >= s) & (d <= e)
+        mask |= (last >= s) & (d <= e)
     return mask

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .calendar import DEFAULT_HOLIDAYS, exclusion_mask
+from .calendar import DEFAULT_HOLIDAYS, bank_holidays, exclusion_mask
 from .engine import run_tasks
 from .metrics import pinball_loss
 from .models import REGISTRY, FitContext, ModelFitError, get_model
@@ -55,13 +55,15 @@ def prepare_series(history: pd.DataFrame, exclude=()) -> dict[tuple[str, str], t
     for (site, metric), part in history.groupby(["site", "metric"], sort=True):
         s = part.set_index("date")["value"].astype(float).sort_index()
         freq = infer_frequency(s.index)
+        if freq == "monthly":  # a month is labelled by its first day, whatever day the file used
+            s.index = s.index.to_period("M").start_time
         if freq == "irregular":
             raise ValueError(f"{site} / {metric}: dates are not evenly spaced; cannot forecast.")
         grid = pd.date_range(s.index[0], s.index[-1], freq=PERIOD_FREQ[freq]) if freq != "weekly" \
             else pd.date_range(s.index[0], s.index[-1], freq="7D")
         y = s.reindex(grid)
         if exclude:
-            y[exclusion_mask(y.index, exclude).to_numpy()] = np.nan
+            y[exclusion_mask(y.index, exclude, period=freq).to_numpy()] = np.nan
         out[(site, metric)] = (y, freq)
     return out
 
@@ -113,8 +115,13 @@ def _fit_with_fallback(name: str, y, ctx, horizon, quantiles) -> tuple[pd.DataFr
 
 
 def _cutoffs(y: pd.Series, horizon: int, n_origins: int, step: int) -> list[int]:
-    """Positions of the last observation each backtest origin may use, latest last."""
-    last = len(y) - 1 - horizon
+    """Positions of the last observation each backtest origin may use, latest last.
+
+    Counted back from the last observed value, so that a series whose latest periods are
+    excluded or missing (an IT outage) is still scored on actuals.
+    """
+    observed = np.flatnonzero(y.notna().to_numpy())
+    last = (observed[-1] if len(observed) else len(y) - 1) - horizon
     return sorted(p for p in (last - i * step for i in range(n_origins)) if p > 0)
 
 
@@ -262,6 +269,11 @@ def _forecast_auto(y, ctx, horizon, quantiles) -> SeriesForecast:
     complete = counts[counts == counts.max()].index.tolist()
     bt = bt[bt["model"].isin(complete)]
     scores = {n: _pinball(g, quantiles) for n, g in bt.groupby("model")}
+    scores = {n: v for n, v in scores.items() if np.isfinite(v)}  # no actual to score: no say
+    if not scores:
+        frame, used, notes = _fit_with_fallback("count_glm", y, ctx, horizon, quantiles)
+        return SeriesForecast(frame, used, "auto: no actual fell within the backtests to compare "
+                              f"models on, so {REGISTRY[used].label} was used.", notes=notes)
     ranked = sorted(scores, key=scores.get)
     options = {n: [n] for n in ranked}
     if len(ranked) >= 2 and "seasonal_naive" not in ranked[:2]:
@@ -318,6 +330,11 @@ def _forecast_auto(y, ctx, horizon, quantiles) -> SeriesForecast:
 
 def _forecast_series(task: dict) -> SeriesForecast:
     y, ctx, horizon, quantiles = task["y"], task["ctx"], task["horizon"], task["quantiles"]
+    observed = y.dropna()
+    if len(observed) and (observed == 0).all():
+        frame = _fit_predict("recent_level", y, ctx, horizon, quantiles)
+        return SeriesForecast(frame, "recent_level", "Every value in the history is zero, so the "
+                              "forecast is zero (recent average); no model can find a pattern in it.")
     if task["model"] == "auto":
         result = _forecast_auto(y, ctx, horizon, quantiles)
     else:
@@ -341,7 +358,7 @@ def _forecast_series(task: dict) -> SeriesForecast:
     return result
 
 
-def _validate_args(horizon: int, model: str, quantiles) -> tuple[float, ...]:
+def _validate_args(horizon: int, model: str, quantiles, holidays=DEFAULT_HOLIDAYS) -> tuple[float, ...]:
     if int(horizon) < 1:
         raise ValueError("horizon must be at least 1 period.")
     if model != "auto" and model not in REGISTRY:
@@ -349,6 +366,9 @@ def _validate_args(horizon: int, model: str, quantiles) -> tuple[float, ...]:
     qs = tuple(sorted({float(q) for q in quantiles} | {0.5}))
     if any(not 0 < q < 1 for q in qs):
         raise ValueError("quantiles must lie strictly between 0 and 1.")
+    # an unknown calendar code is the caller's mistake: say so, rather than let every model
+    # fail on it and fall back without a word
+    bank_holidays("2020-01-01", "2020-12-31", holidays)
     return qs
 
 
@@ -394,7 +414,7 @@ def forecast(history: pd.DataFrame, horizon: int, *, model: str = "auto",
         ``auto``, the mean pinball loss of its choice and of seasonal naive on its own backtest
         (``backtest_pinball``, ``benchmark_pinball``; NaN for a named model).
     """
-    qs = _validate_args(horizon, model, quantiles)
+    qs = _validate_args(horizon, model, quantiles, holidays)
     series = prepare_series(history, exclude)
     tasks = [{"key": key, "y": y, "horizon": int(horizon), "quantiles": qs, "model": model,
               "calibrate": calibrate,
@@ -447,7 +467,7 @@ def backtest(history: pd.DataFrame, horizon: int, *, models: Sequence[str] = ("s
     step : int, optional
         Periods between origins (default: one seasonal cycle, e.g. 7 days).
     n_origins : int
-        Number of origins, the latest leaving exactly ``horizon`` periods of actuals.
+        Number of origins, the latest leaving exactly ``horizon`` periods up to the last observed value.
     quantiles, holidays, exclude, seed, n_jobs
         As for :func:`forecast`. Excluded periods are neither fitted nor scored.
 
@@ -458,7 +478,7 @@ def backtest(history: pd.DataFrame, horizon: int, *, models: Sequence[str] = ("s
         period each fit saw), ``h`` (steps ahead), ``actual``, and ``scale`` (in-sample
         seasonal-naive MAE at the cutoff, for MASE); ``model_used`` says what 'auto' picked.
     """
-    qs = _validate_args(horizon, "auto", quantiles)
+    qs = _validate_args(horizon, "auto", quantiles, holidays)
     for name in models:
         if name != "auto" and name not in REGISTRY:
             raise ValueError(f"Unknown model {name!r}; choose 'auto' or one of {', '.join(REGISTRY)}.")

@@ -51,3 +51,15 @@ def test_exclusion_mask_covers_whole_end_day():
     assert exclusion_mask(d, [("2020-03-23", "2021-06-30")]).tolist() == [False, True, True, False]
     with pytest.raises(ValueError, match="ends before it starts"):
         exclusion_mask(d, [("2021-01-01", "2020-01-01")])
+
+
+def test_exclusion_of_weeks_and_months_covers_any_period_that_overlaps_the_window():
+    months = pd.date_range("2020-02-01", periods=3, freq="MS")          # Feb, Mar, Apr 2020
+    covid = [("2020-03-23", "2021-06-30")]
+    assert exclusion_mask(months, covid).tolist() == [False, False, True]       # as dates
+    assert exclusion_mask(months, covid, period="monthly").tolist() == [False, True, True]
+    weeks = pd.date_range("2020-03-11", periods=3, freq="7D")            # Wednesdays 11, 18, 25 March
+    assert exclusion_mask(weeks, covid).tolist() == [False, False, True]
+    assert exclusion_mask(weeks, covid, period="weekly").tolist() == [False, True, True]
+    end = pd.date_range("2021-06-01", periods=2, freq="MS")
+    assert exclusion_mask(end, covid, period="monthly").tolist() == [True, False]

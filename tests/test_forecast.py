@@ -238,3 +238,57 @@ def test_each_fast_model_survives_awkward_series(name, kind):
     check_contract(fc, 14, 1)
     sel = fc.attrs["selection"].iloc[0]
     assert sel["model"] == name or "could not be fitted" in sel["reason"]
+
+
+# ---------------------------------------------------------------- awkward histories (review findings)
+def _flat(n: int, freq: str = "D", start: str = "2024-01-01", mean: float = 50.0) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    d = pd.date_range(start, periods=n, freq=freq)
+    return pd.DataFrame({"site": "A", "metric": "attendances", "date": d,
+                         "value": rng.poisson(mean, n).astype(float)})
+
+
+@pytest.mark.parametrize("n", [60, 120, 200])
+def test_a_few_months_of_daily_data_give_a_sane_forecast(n):
+    # four months of flat data once made the count regression's annual terms and trend run away
+    # (means near 0 or in the thousands) and the quantile search crawl for minutes
+    for model in ("count_glm", "auto"):
+        fc = forecast(_flat(n), 90, model=model, n_jobs=1)
+        assert fc["mean"].between(30, 75).all(), (n, model, fc["mean"].describe())
+        assert fc["p97.5"].max() < 200
+
+
+def test_monthly_figures_dated_at_month_end_are_forecast_as_months():
+    d = pd.date_range("2019-04-30", periods=40, freq="ME")
+    rng = np.random.default_rng(1)
+    hist = pd.DataFrame({"site": "A", "metric": "attendances", "date": d,
+                         "value": 9000 + rng.normal(0, 200, 40).round()})
+    fc = forecast(hist, 3, n_jobs=1)
+    # each month is labelled by its first day; the forecast starts the month after the last
+    assert list(fc["date"]) == list(pd.to_datetime(["2022-08-01", "2022-09-01", "2022-10-01"]))
+    assert fc["mean"].between(8000, 10000).all()
+    assert "needs" not in fc.attrs["selection"]["reason"].iloc[0]
+
+
+def test_excluding_the_latest_weeks_still_scores_the_backtest_on_actuals():
+    hist = _flat(800, start="2022-01-01")
+    fc = forecast(hist, 5, exclude=[("2024-02-01", "2024-03-10")], n_jobs=1)
+    reason = fc.attrs["selection"]["reason"].iloc[0]
+    assert "nan" not in reason and reason.startswith("auto chose")
+    assert np.isfinite(fc.attrs["selection"]["backtest_pinball"].iloc[0])
+    assert fc["date"].iloc[0] == pd.Timestamp("2024-03-11")
+
+
+def test_an_all_zero_series_is_forecast_as_zero_and_says_why():
+    hist = _flat(400).assign(value=0.0)
+    fc = forecast(hist, 14, n_jobs=1)
+    sel = fc.attrs["selection"].iloc[0]
+    assert sel["model"] == "recent_level" and "Every value in the history is zero" in sel["reason"]
+    assert (fc[["mean", "p2.5", "p50", "p97.5"]] == 0).all().all()
+
+
+def test_an_unknown_holiday_calendar_is_refused_not_ignored():
+    with pytest.raises(ValueError, match="Unknown holiday calendar 'XX'"):
+        forecast(_flat(200), 14, holidays="XX", n_jobs=1)
+    with pytest.raises(ValueError, match="Unknown holiday calendar"):
+        backtest(_flat(200), 14, holidays="XX", n_jobs=1)
