@@ -37,7 +37,9 @@ st.markdown("\n".join(f"- {s}" for s in result.sentences))
 
 st.subheader("Scores by site and model")
 st.caption(fui.scores_caption(frequency))
-st.dataframe(result.table, hide_index=True, width="stretch", column_config=fui.scores_config())
+st.dataframe(result.table, hide_index=True, width="stretch", column_config=fui.scores_config(frequency))
+for note in fui.unranked_notes(result):
+    st.caption(note)
 st.download_button("Download the scores (CSV)", fui.scores_csv(result), on_click="ignore",
                    file_name=f"accuracy_{metric}_data_to_{ds.data_through:%Y%m%d}.csv",
                    mime="text/csv", icon=":material/download:")

@@ -156,3 +156,19 @@ def test_accuracy_charts_and_site_switch(accuracy_page):
     at.selectbox(key="acc_site").set_value("Trust total").run()
     assert not at.exception
     assert "across the trust" in _charts(at)[0]["title"]["text"]
+
+
+def test_accuracy_ranks_models_on_the_same_forecasts():
+    from ui.forecasting import _like_for_like
+    rows = []
+    for model, cutoffs in (("count_glm", [1, 2, 3, 4]), ("ets", [2, 3, 4]), ("mstl", [4])):
+        for c in cutoffs:
+            for h in (1, 2):
+                rows.append({"site": "A", "model": model, "cutoff": pd.Timestamp("2024-01-01") + pd.Timedelta(days=7 * c),
+                             "h": h, "actual": 10.0})
+    bt = pd.DataFrame(rows)
+    fair, unranked = _like_for_like(bt)
+    # MSTL forecast at one origin of four: left out of the ranking, and said so
+    assert unranked == {"A": ["mstl"]}
+    counts = fair.groupby("model").size().to_dict()
+    assert counts == {"count_glm": 6, "ets": 6}  # both on origins 2-4 only

@@ -543,6 +543,27 @@ class AccuracyResult:
     horizon: int
     span: str                       # 'the last 12 months'
     seconds: float
+    unranked: dict = field(default_factory=dict)  # site -> models left out of the ranking
+
+
+def _like_for_like(bt: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The backtest rows every ranked model forecast, per site, so models are scored on the same days.
+
+    A model that could not be fitted at some origins (too little history then) would otherwise be
+    scored on an easier or harder subset. Models with under half the forecasts of the best
+    covered one are left out of the ranking (returned per site) rather than shrink everyone's.
+    """
+    ok = bt.dropna(subset=["actual"])
+    keep, unranked = [], {}
+    for site, g in ok.groupby("site", sort=False):
+        counts = g.groupby("model").size()
+        ranked = counts[counts >= 0.5 * counts.max()].index
+        if len(ranked) < len(counts):
+            unranked[site] = [m for m in counts.index if m not in ranked]
+        g = g[g["model"].isin(ranked)]
+        n_models = g.groupby(["cutoff", "h"])["model"].transform("nunique")
+        keep.append(g[n_models == len(ranked)])
+    return (pd.concat(keep) if keep else ok.iloc[0:0]), unranked
 
 
 def _span(bt: pd.DataFrame) -> str:
@@ -587,7 +608,8 @@ def accuracy(activity: pd.DataFrame, *, metric: str, include_slow: bool = False,
             f"There is not enough history to backtest {METRIC_LABELS.get(metric, metric)}: each "
             f"origin needs the model's minimum history plus {cfg['horizon']} {_PERIOD_NOUN[frequency]}s "
             f"of actuals after it (at least {need} {_PERIOD_NOUN[frequency]}s in all).")
-    scores = evaluate(bt, frequency=frequency)
+    fair, unranked = _like_for_like(bt)
+    scores = evaluate(fair, frequency=frequency)
     site_order = {s: i for i, s in enumerate(metric_sites(activity, metric))}
     scores = (scores.assign(_s=scores["site"].map(site_order).fillna(len(site_order)))
               .sort_values(["_s", "pinball"], kind="stable").drop(columns="_s").reset_index(drop=True))
@@ -628,7 +650,7 @@ def accuracy(activity: pd.DataFrame, *, metric: str, include_slow: bool = False,
     return AccuracyResult(metric=metric, frequency=frequency, backtest=bt, scores=scores,
                           table=table, sentences=sentences, sites=sites, best=best,
                           origins=int(bt["cutoff"].nunique()), horizon=cfg["horizon"], span=span,
-                          seconds=seconds)
+                          seconds=seconds, unranked=unranked)
 
 
 def backtest_chart(result: AccuracyResult, site: str, model: str, *, source: str = ""):
@@ -695,24 +717,35 @@ def scores_caption(frequency: str) -> str:
             "the range columns should read about 80 and 95.")
 
 
+def unranked_notes(result: AccuracyResult) -> list[str]:
+    """One sentence per site whose ranking leaves a model out, saying which and why."""
+    return [f"{'Trust total' if site == TRUST_TOTAL else site}: "
+            f"{', '.join(model_label(m) for m in models)} could be fitted at too few of the backtest "
+            "dates (too little history before them) to be ranked with the others; its forecasts "
+            "are still in the chart below." for site, models in result.unranked.items()]
+
+
 def models_in(result: AccuracyResult) -> list[str]:
     """The models of a backtest, in the order the engine ran them (seasonal naive first)."""
     return list(dict.fromkeys(result.backtest["model"]))
 
 
-def scores_config() -> dict:
+def scores_config(frequency: str = "daily") -> dict:
     """Column help and formats for the scores table."""
     num = st.column_config.NumberColumn
+    benchmark = _BENCHMARK.get(frequency, "the same period last cycle")
     return {
         "Rank": num(help="1 = lowest pinball loss at this site"),
         "MAE": num(format="localized", help="Mean absolute error: the average miss"),
         "MAPE (%)": num(format="%.1f", help="Mean absolute percentage error"),
-        "MASE": num(format="%.2f", help="Mean absolute scaled error: below 1 beats last week's figure"),
+        "MASE": num(format="%.2f", help=("Mean absolute scaled error: the average miss over the average miss of "
+                                                f"'{benchmark}' within the history; below 1 beats it")),
         "Pinball loss": num(format="%.2f", help="Scores every quantile of the forecast; lower is better"),
         "Bias": num(format="%+.1f", help="Average forecast minus actual: above 0 means forecasts ran high"),
         "80% range held (%)": num(format="%.0f", help="Share of actuals inside the 80% range (target 80)"),
         "95% range held (%)": num(format="%.0f", help="Share of actuals inside the 95% range (target 95)"),
-        "Forecasts scored": num(help="Forecast periods compared with an actual"),
+        "Forecasts scored": num(help="Forecast periods compared with an actual: at each site, the "
+                                     "same periods for every ranked model"),
     }
 
 

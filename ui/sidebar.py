@@ -18,5 +18,6 @@ def render_sidebar() -> None:
             st.warning("No usable data: open the Data page to pick a source.")
             return
         st.caption(ds.label)
+        sites, metrics = ds.frame["site"].nunique(), ds.frame["metric"].nunique()
         st.caption(f"Data through **{ds.data_through:%a %d %b %Y}** · "
-                   f"{ds.frame['site'].nunique()} sites · {ds.frame['metric'].nunique()} metrics")
+                   f"{sites} site{'s' if sites != 1 else ''} · {metrics} metric{'s' if metrics != 1 else ''}")
