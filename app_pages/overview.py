@@ -45,8 +45,8 @@ st.caption("Last 7 and 28 days to the latest date, against the same weekdays 52 
            "Counts are totals; occupied beds are the average midnight census.")
 st.dataframe(headline_table, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(
-                 format="%+.1f%%" if c.startswith("Change") else "localized")
-                 for c in headline_table.columns[2:]})
+                 format="%+.1f%%" if c.startswith("Change") else "localized", width="small")
+                 for c in headline_table.columns[2:]})  # small: all eight columns fit the page
 
 st.subheader("What is loaded")
 st.dataframe(coverage.drop(columns="metric").rename(columns={"label": "metric"}), hide_index=True,
