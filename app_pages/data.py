@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from forecasting.io import ROLES
-from forecasting.schema import METRIC_LABELS, TRUST_TOTAL, metric_order
+from forecasting.schema import METRIC_LABELS, STOCK_METRICS, TRUST_TOTAL, metric_order
 from ui import cache, data
 
 st.title("Data")
@@ -126,7 +126,7 @@ if not sites:
 else:
     series = cache.chart_series(frame, metric, view, tuple(sites))
     label = METRIC_LABELS.get(metric, metric)
-    how = "average" if metric == "occupied_beds" else "total"
+    how = "average" if metric in STOCK_METRICS else "total"
     st.altair_chart(
         cache.history_chart(
             series, frame, metric=metric, view=view, log_scale=log_scale,
@@ -145,8 +145,8 @@ st.dataframe(frame.head(1000), hide_index=True, width="stretch",
 suppress = st.toggle("Suppress counts of 1 to 4 in the download (small-number disclosure control)",
                      value=ds.source == "records", key=f"suppress_small_{ds.source}",
                      help="Counts from 1 to 4 become '<5' (0 is shown), as NHS publications do. On by "
-                          "default for record-level extracts. Occupied beds are a level, not a count, "
-                          "and are left as they are.")
+                          "default for record-level extracts. Bed figures (occupied, open, core, "
+                          "escalation, long-stay) are levels, not counts, and are left as they are.")
 st.download_button("Download the cleaned table (CSV)", data.clean_csv(frame, suppress=suppress),
                    file_name=f"activity_clean_{pd.Timestamp.now():%Y%m%d}.csv", mime="text/csv",
                    icon=":material/download:")

@@ -39,6 +39,24 @@ METRIC_LABELS = {
     AMBULANCE_ARRIVALS: "Ambulance arrivals",
     BREACHES_4H: "Patients over 4 hours",
     OCCUPIED_BEDS: "Occupied G&A beds",
+    # names emitted by the NHS England readers (forecasting.nhse) and the record-level
+    # extract (forecasting.records); spelled out here because nhse.py imports this module
+    "attendances_booked": "Booked A&E appointments",
+    "breaches_4h_type1": "Type 1 patients over 4 hours",
+    "breaches_12h": "Patients over 12 hours in A&E",
+    "admissions_type1": "Type 1 emergency admissions",
+    "other_emergency_admissions": "Other emergency admissions (not via A&E)",
+    "dta_waits_4_12h": "4-12 hour decision-to-admit waits",
+    "dta_waits_12h": "12-hour decision-to-admit waits",
+    "beds_open": "Beds open (G&A)",
+    "core_beds": "Core beds open (G&A)",
+    "escalation_beds": "Escalation beds open (G&A)",
+    "long_stay_7d": "Beds occupied by patients in over 7 days",
+    "long_stay_21d": "Beds occupied by patients in over 21 days",
+    "ae_closures": "A&E closures",
+    "ae_diverts": "A&E diverts",
+    "handover_delays_30": "Ambulance handovers over 30 minutes",
+    "handover_delays_60": "Ambulance handovers over 60 minutes",
 }
 
 def metric_order(metrics) -> list[str]:
@@ -49,8 +67,11 @@ def metric_order(metrics) -> list[str]:
 
 
 #: Metrics that are a level at a moment (a census), not a count over a period: a week's
-#: figure is the average of its days, not the sum.
-STOCK_METRICS = frozenset({OCCUPIED_BEDS})
+#: figure is the average of its days, not the sum. Every bed figure of the NHS England sitrep
+#: (forecasting.nhse.read_bed_sitreps) is a daily census; its closures, diverts and handover
+#: delays are counted events and add up.
+STOCK_METRICS = frozenset({OCCUPIED_BEDS, "beds_open", "core_beds", "escalation_beds",
+                           "long_stay_7d", "long_stay_21d"})
 
 #: The site name used for the sum over all sites.
 TRUST_TOTAL = "Trust total"

@@ -107,3 +107,29 @@ def test_coverage_counts_missing_periods():
     days = pd.date_range("2024-01-01", periods=10, freq="D").delete([2, 3])
     cov = coverage(frame("A", "attendances", days, np.ones(8)))
     assert cov[["frequency", "periods", "missing"]].iloc[0].tolist() == ["daily", 8, 2]
+
+
+def test_sitrep_bed_levels_are_averaged_not_summed_and_have_readable_labels():
+    # A beds_open census of ~760 a day is 760 over 28 days, not 21,280 (the Overview card read
+    # 21,267 for the real RWP sitrep before every sitrep bed figure was a stock metric).
+    from forecasting import nhse
+    from forecasting.schema import METRIC_LABELS, STOCK_METRICS
+
+    days = pd.date_range("2024-01-01", periods=28, freq="D")
+    beds = frame("A", "beds_open", days, np.full(len(days), 760.0))
+    assert headline_figures(beds, windows=(28,))["value"].item() == 760.0
+    weekly = resample_activity(beds, "weekly")
+    assert weekly.loc[weekly["complete"], "value"].tolist() == [760.0] * 4
+    closures = resample_activity(frame("A", "ae_closures", days[:7], np.ones(7)), "weekly")
+    assert closures["value"].tolist() == [7.0]  # closures are events: they add up
+
+    levels = {nhse.BEDS_OPEN, nhse.CORE_BEDS, nhse.ESCALATION_BEDS, nhse.LONG_STAY_7D,
+              nhse.LONG_STAY_21D, "occupied_beds"}
+    assert levels <= STOCK_METRICS
+    assert METRIC_LABELS["beds_open"] == "Beds open (G&A)"
+    assert METRIC_LABELS["dta_waits_12h"] == "12-hour decision-to-admit waits"
+    assert METRIC_LABELS["admissions_type1"] == "Type 1 emergency admissions"
+    from forecasting.records import BREACHES_12H
+    emitted = set(nhse.NHSE_METRIC_LABELS) | set(nhse.SITREP_COLUMNS[4:]) | {BREACHES_12H}
+    emitted.discard("occupancy")  # a ratio column of the history, not a metric of the contract
+    assert not [m for m in emitted if m not in METRIC_LABELS]
