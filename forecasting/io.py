@@ -418,9 +418,18 @@ def parse_dates(values: pd.Series, rows: np.ndarray, column: str,
     return out
 
 
+#: A number with proper thousands groups: '1,234', '-12,345.6', '1,234,567'.
+_THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+
+
 def _parse_values(values: pd.Series, rows: np.ndarray, column: str,
                   report: ValidationReport) -> pd.Series:
-    """Numbers from text, accepting thousands separators ('1,234')."""
+    """Numbers from text, accepting thousands separators ('1,234', '12,345.6').
+
+    A comma anywhere else ('450,5', '1,23') is not guessed at: a decimal comma read as a
+    thousands separator would turn 450.5 into 4,505, so such values are reported instead.
+    """
+    comma = pd.Series(False, index=values.index)  # numbers whose comma is not a thousands one
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         out = values.astype("float64")
         blank = out.isna()
@@ -430,7 +439,20 @@ def _parse_values(values: pd.Series, rows: np.ndarray, column: str,
         cleaned = text.str.replace(",", "", regex=False).str.replace(" ", "", regex=False)
         out = pd.to_numeric(cleaned, errors="coerce").astype("float64")
         blank = text == ""
-    bad = out.isna() & ~blank
+        odd = (text.str.contains(",", regex=False)
+               & ~text.str.replace(" ", "", regex=False).str.fullmatch(_THOUSANDS))
+        comma = odd & out.notna()  # '450,5': would read as 4505 if the comma were dropped
+        out[odd] = np.nan
+    if comma.any():
+        examples = ", ".join(repr(v) for v in text[comma].unique()[:3])
+        report.add(S.ERROR, "not_numeric",
+                   f"Value is not a number (e.g. {examples}): a comma is only read as a thousands "
+                   "separator between groups of three digits (1,234 or 12,345.6), so a decimal "
+                   "comma is not guessed at.",
+                   "Use a full stop for decimals (450.5, not 450,5) and commas only between "
+                   "thousands, e.g. re-export with UK number settings, then load the file again.",
+                   column=column, rows=rows[comma.to_numpy()])
+    bad = out.isna() & ~blank & ~comma
     inf = np.isinf(out)
     if blank.any():
         report.add(S.ERROR, "blank_value", "Value is blank.",

@@ -273,3 +273,24 @@ def test_monthly_figures_dated_at_month_end_are_moved_to_the_first_of_the_month(
     [p] = problems(r.report, "month_start")
     assert p.severity == "info" and "WRH / attendances" in p.message
     assert not problems(r.report, "missing_periods")
+
+
+# ------------------------------------------------------------------ commas in numbers
+def test_decimal_comma_is_reported_not_read_as_thousands():
+    # '450,5' from a semicolon-separated export used to load as 4505 without a word.
+    text = ("date;site;attendances;admissions\n"
+            "2024-01-01;WRH;450,5;3\n2024-01-02;WRH;1,23;4\n2024-01-03;WRH;120;5\n")
+    r = read(text)
+    [p] = [p for p in problems(r.report, "not_numeric") if "'450,5'" in p.message]
+    assert p.severity == "error" and p.column == "attendances" and p.rows == (2, 3)
+    assert "full stop for decimals" in p.action
+    att = r.frame[r.frame.metric == "attendances"]
+    assert att["value"].tolist() == [120]  # neither 4505 nor 123 is loaded
+    assert len(r.frame[r.frame.metric == "admissions"]) == 3  # the rest of each row is kept
+
+
+def test_proper_thousands_separators_still_load():
+    r = read('date,site,attendances\n2024-01-01,WRH,"1,234"\n2024-01-02,WRH,"12,345.6"\n'
+             '2024-01-03,WRH,"1,234,567"\n')
+    assert not problems(r.report, "not_numeric")
+    assert r.frame["value"].tolist() == [1234, 12345.6, 1234567]
