@@ -6,6 +6,7 @@ import streamlit as st
 from forecasting.schema import ATTENDANCES, METRIC_LABELS, STOCK_METRICS, TRUST_TOTAL
 from ui import cache
 from ui.data import require_dataset
+from ui.forecasting import data_frequency
 
 st.title("Overview")
 ds = require_dataset()
@@ -17,8 +18,9 @@ metrics = list(dict.fromkeys(coverage["metric"]))  # already in reading order
 main_metric = ATTENDANCES if ATTENDANCES in metrics else metrics[0]
 site_for_cards = TRUST_TOTAL if (headlines["site"] == TRUST_TOTAL).any() else headlines["site"].iloc[0]
 
-st.subheader(f"Last 28 days at a glance: {site_for_cards.lower() if site_for_cards == TRUST_TOTAL else site_for_cards}")
 cards = headlines[(headlines["site"] == site_for_cards) & (headlines["window"] == 28)]
+span = cards["label"].iloc[0] if not cards.empty else "28 days"  # '3 months' for monthly returns
+st.subheader(f"Last {span} at a glance: {site_for_cards.lower() if site_for_cards == TRUST_TOTAL else site_for_cards}")
 cards = cards.set_index("metric").reindex([m for m in metrics if m in set(cards["metric"])])
 cols = st.columns(max(len(cards), 1))
 for col, (metric, row) in zip(cols, cards.iterrows()):
@@ -27,22 +29,27 @@ for col, (metric, row) in zip(cols, cards.iterrows()):
     col.metric(label, "-" if pd.isna(row["value"]) else f"{row['value']:,.0f}", delta,
                delta_color="off", border=True)
 
-series = cache.chart_series(ds.frame, main_metric, "weekly",
+monthly = data_frequency(ds.frame) == "monthly"
+view = "monthly" if monthly else "weekly"
+series = cache.chart_series(ds.frame, main_metric, view,
                             tuple(sorted(ds.frame["site"].unique())) + (TRUST_TOTAL,),
-                            start=ds.data_through - pd.Timedelta(weeks=104))
+                            start=ds.data_through - pd.Timedelta(weeks=156 if monthly else 104))
 st.altair_chart(
     cache.history_chart(
-        series, ds.frame, metric=main_metric, view="weekly",
+        series, ds.frame, metric=main_metric, view=view,
         title=cache.headline_sentence(headlines, site_for_cards, main_metric, 28),
-        subtitle=[f"Weekly totals (Monday to Sunday), complete weeks over the last two years to "
-                  f"{ds.data_through:%d %b %Y}", f"Source: {ds.label}"],
+        subtitle=[(f"Monthly totals over the last three years to {ds.data_through:%b %Y}" if monthly else
+                   f"Weekly totals (Monday to Sunday), complete weeks over the last two years to "
+                   f"{ds.data_through:%d %b %Y}"), f"Source: {ds.label}"],
     ),
     width="stretch",
 )
 
 st.subheader("Headline figures by site")
-st.caption("Last 7 and 28 days to the latest date, against the same weekdays 52 weeks earlier. "
-           "Counts are totals; occupied beds are the average midnight census.")
+st.caption(("Latest month and three months, against the same months a year earlier. " if monthly else
+            "Last 7 and 28 days to the latest whole day (4 weeks for weekly data), against the same "
+            "weekdays 52 weeks earlier. ")
+           + "Counts are totals; occupied beds and other bed counts are the average census.")
 st.dataframe(headline_table, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(
                  format="%+.1f%%" if c.startswith("Change") else "localized", width="small")

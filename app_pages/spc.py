@@ -23,7 +23,8 @@ if not sites:
     st.stop()
 series = sui.periods(frame, metric, view, tuple(sites))
 if series.empty:
-    st.warning(f"No {sui.measure_label(metric).lower()} for these sites.", icon=":material/info:")
+    st.warning(f"No figures for {sui.measure_label(metric)} at these sites: pick another site or measure.",
+               icon=":material/info:")
     st.stop()
 
 dates = sui.period_dates(series)

@@ -57,7 +57,7 @@ def resample_activity(activity: pd.DataFrame, view: str = "weekly") -> pd.DataFr
     if activity.empty:
         return activity.assign(days=pd.Series(dtype=int), complete=pd.Series(dtype=bool))
     df = activity.assign(date=activity["date"].dt.to_period(VIEWS[view]).dt.start_time,
-                         _day=activity["date"].dt.normalize())
+                         _day=activity["date"].dt.normalize(), _orig=activity["date"])
     out = []
     for how in ("sum", "mean"):
         part = df[df["metric"].map(_aggregate) == how]
@@ -74,8 +74,35 @@ def resample_activity(activity: pd.DataFrame, view: str = "weekly") -> pd.DataFr
         expected = res["date"].dt.days_in_month
     else:
         expected = _PERIOD_DAYS[view]
-    res["complete"] = res["days"] >= expected
+    # a period is complete when its rows cover its days: an hour covers 1/24 of a day, a day
+    # one, a weekly row seven and a monthly row its month (a weekly or monthly return is one
+    # row per period, so counting days with a row would call every period incomplete);
+    # weekly rows fill a month to within the six days of a straddling week
+    cover = _covered_days(df).reindex(pd.MultiIndex.from_frame(res[["site", "metric", "date"]]))
+    span = _source_span(activity).reindex(pd.MultiIndex.from_frame(res[["site", "metric"]])).fillna(1)
+    # (an hour of slack: a clock-change day has 23 hours)
+    res["complete"] = cover.to_numpy() >= np.asarray(expected) - (span.to_numpy() - 1) - 1.5 / 24
     return res
+
+
+def _series_frequency(activity: pd.DataFrame) -> pd.Series:
+    """Each (site, metric)'s own frequency: hourly, daily, weekly or monthly."""
+    return activity.groupby(["site", "metric"])["date"].agg(infer_frequency)
+
+
+def _source_span(activity: pd.DataFrame) -> pd.Series:
+    """Days one row of each series stands for (at least), for the tolerance of straddling weeks."""
+    return _series_frequency(activity).map(lambda f: 7 if f == "weekly" else 1)
+
+
+def _covered_days(df: pd.DataFrame) -> pd.Series:
+    """Days covered per (site, metric, period) by the rows falling in it (``df`` has period dates
+    in ``date`` and the original dates in ``_day``/``_orig``)."""
+    freq = _series_frequency(df.assign(date=df["_orig"]))
+    f = pd.MultiIndex.from_frame(df[["site", "metric"]]).map(freq.to_dict().get)
+    per_row = np.select([f == "hourly", f == "weekly", f == "monthly"],
+                        [1 / 24, 7.0, df["_orig"].dt.days_in_month.to_numpy(dtype=float)], 1.0)
+    return pd.Series(per_row, index=df.index).groupby([df["site"], df["metric"], df["date"]]).sum()
 
 
 def coverage(activity: pd.DataFrame) -> pd.DataFrame:
@@ -101,37 +128,75 @@ def coverage(activity: pd.DataFrame) -> pd.DataFrame:
                            ignore_index=True)
 
 
+#: For weekly and monthly series the headline windows (keyed by their daily length, 7 and 28)
+#: become the latest week or month and the latest four weeks or three months.
+_PERIOD_WINDOWS = {"weekly": {7: (1, "1 week"), 28: (4, "4 weeks")},
+                   "monthly": {7: (1, "1 month"), 28: (3, "3 months")}}
+
+
 def headline_figures(activity: pd.DataFrame, windows=(7, 28)) -> pd.DataFrame:
     """Last N days against the same N days a year earlier, per site and metric.
 
     A year earlier means 364 days (52 weeks) back, so both periods hold the same weekdays:
-    a 7-day window always compares like with like. Counts are summed; occupied beds are the
-    average over the window. Hourly series are first added up to days.
+    a 7-day window always compares like with like. Counts are summed; occupied beds and other
+    census measures are the average over the window. Hourly series are first added up to days,
+    and a last day not yet complete (an extract taken at 09:00) is left out, so the window ends
+    at the last whole day. Weekly series use the latest 1 and 4 weeks against 52 weeks earlier,
+    monthly series the latest 1 and 3 months against 12 months earlier (the windows 7 and 28
+    stand for them).
 
     Returns
     -------
     DataFrame
-        ``site, metric, window, start, end, value, last_year, change, change_pct``; the
-        comparison is left empty when the year-earlier period is not fully covered.
+        ``site, metric, window, label, start, end, value, last_year, change, change_pct``
+        (``label`` e.g. '28 days' or '3 months'); the comparison is left empty when the
+        year-earlier period is not fully covered.
     """
-    daily = resample_activity(activity, "daily")[["site", "metric", "date", "value"]]
+    freq = _series_frequency(activity) if not activity.empty else pd.Series(dtype=object)
+    fine = activity[pd.MultiIndex.from_frame(activity[["site", "metric"]]).map(
+        lambda k: freq.get(k) in ("hourly", "daily"))] if not activity.empty else activity
+    daily = resample_activity(fine, "daily")
     rows = []
     for (site, metric), part in daily.groupby(["site", "metric"], sort=True):
+        complete = part.loc[part["complete"], "date"]
+        if complete.empty:
+            continue
         s = part.set_index("date")["value"]
-        end = s.index.max()
-        how = _aggregate(metric)
-        for n in windows:
-            start = end - pd.Timedelta(days=n - 1)
-            now = s[start:end]
-            ly = s[start - pd.Timedelta(days=364): end - pd.Timedelta(days=364)]
-            value = getattr(now, how)() if len(now) == n else np.nan
-            last_year = getattr(ly, how)() if len(ly) == n else np.nan
-            change = value - last_year
-            rows.append({"site": site, "metric": metric, "window": n, "start": start, "end": end,
-                         "value": value, "last_year": last_year, "change": change,
-                         "change_pct": 100 * change / last_year if last_year else np.nan})
-    return pd.DataFrame(rows, columns=["site", "metric", "window", "start", "end", "value",
+        s = s[: complete.max()]  # up to the last whole day
+        rows += _window_rows(site, metric, s, windows, lambda n: (n, f"{n} days"),
+                             lambda end, k: end - pd.Timedelta(days=k - 1), pd.Timedelta(days=364))
+    for (site, metric), part in activity.groupby(["site", "metric"], sort=True):
+        f = freq.get((site, metric))
+        if f not in _PERIOD_WINDOWS:
+            continue
+        s = part.set_index("date")["value"].sort_index()
+        if f == "weekly":
+            back, step = pd.Timedelta(weeks=52), (lambda end, k: end - pd.Timedelta(weeks=k - 1))
+        else:
+            back, step = pd.DateOffset(months=12), (lambda end, k: end - pd.DateOffset(months=k - 1))
+        rows += _window_rows(site, metric, s, windows, lambda n, f=f: _PERIOD_WINDOWS[f].get(n, (n, f"{n}")),
+                             step, back, keyed=True)
+    return pd.DataFrame(rows, columns=["site", "metric", "window", "label", "start", "end", "value",
                                        "last_year", "change", "change_pct"])
+
+
+def _window_rows(site, metric, s: pd.Series, windows, size, first, back, keyed: bool = False) -> list[dict]:
+    """Headline rows of one series: for each window, its value and the year-earlier value."""
+    how = _aggregate(metric)
+    end = s.index.max()
+    rows = []
+    for n in windows:
+        k, label = size(n)
+        start = first(end, k)
+        now = s[start:end]
+        ly = s[start - back: end - back]
+        value = getattr(now, how)() if len(now) == k else np.nan
+        last_year = getattr(ly, how)() if len(ly) == k else np.nan
+        change = value - last_year
+        rows.append({"site": site, "metric": metric, "window": n, "label": label, "start": start,
+                     "end": end, "value": value, "last_year": last_year, "change": change,
+                     "change_pct": 100 * change / last_year if last_year else np.nan})
+    return rows
 
 
 def headline_sentence(headlines: pd.DataFrame, site: str, metric: str, window: int = 28) -> str:
@@ -147,7 +212,9 @@ def headline_sentence(headlines: pd.DataFrame, site: str, metric: str, window: i
         trend = "level with"
     else:
         trend = f"{abs(pct):.1f}% {'higher' if pct > 0 else 'lower'} than"
-    return f"{label} {where} over the last {window} days were {trend} the same weeks last year"
+    span = row["label"].iloc[0] if "label" in row else f"{window} days"
+    same = "months" if "month" in span else "weeks"
+    return f"{label} {where} over the last {span} were {trend} the same {same} last year"
 
 
 def headline_table(headlines: pd.DataFrame) -> pd.DataFrame:
@@ -158,9 +225,12 @@ def headline_table(headlines: pd.DataFrame) -> pd.DataFrame:
     for n in sorted(headlines["window"].unique()):
         part = headlines[headlines["window"] == n].set_index(["site", "metric"])
         key = pd.MultiIndex.from_frame(out[["site", "metric"]])
-        out[f"Last {n} days"] = part["value"].reindex(key).round(0).to_numpy()
-        out[f"Same {n} days last year"] = part["last_year"].reindex(key).round(0).to_numpy()
-        out[f"Change {n}d (%)"] = part["change_pct"].reindex(key).round(1).to_numpy()
+        # '28 days' for daily data, '3 months' for monthly; both when the data mixes them
+        span = " / ".join(dict.fromkeys(part["label"])) if "label" in part else f"{n} days"
+        change = f"Change {n}d (%)" if span == f"{n} days" else f"Change, {span} (%)"
+        out[f"Last {span}"] = part["value"].reindex(key).round(0).to_numpy()
+        out[f"Same {span} last year"] = part["last_year"].reindex(key).round(0).to_numpy()
+        out[change] = part["change_pct"].reindex(key).round(1).to_numpy()
     # metrics in reading order; the trust total last within each metric, as in a board table
     order = {m: i for i, m in enumerate(metric_order(out["metric"]))}
     out = out.assign(_m=out["metric"].map(order), _total=out["site"] == TRUST_TOTAL)

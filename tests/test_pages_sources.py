@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -154,3 +155,24 @@ def test_every_app_download_neutralises_formula_text():
     assert list(back["site"]) == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "Alexandra"]
     assert list(back["value"]) == ["-3.0", "4.0", "5.0"]       # numbers are never changed
     assert list(back["date"]) == ["2025-01-01 00:00", "2025-01-02 00:00", "2025-01-03 13:00"]
+
+
+def test_monthly_returns_fill_the_overview_and_spc(data_page):
+    # one row per provider and month: every month is a whole period, not 1 day of 30
+    at = data_page
+    at.radio(key="data_source").set_value("nhse").run()
+    extract = ROOT / "sample_data" / "nhse" / "ae_monthly_rwp_peers.csv"
+    at.file_uploader(key="nhse_upload").set_value([(extract.name, extract.read_bytes(), "text/csv")]).run()
+    assert not at.exception and not at.error
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception and not at.error
+    assert any(h.value.startswith("Last 3 months at a glance") for h in at.subheader)
+    values = [m.value for m in at.metric]
+    assert values and all(v != "-" for v in values)
+    table = at.dataframe[0].value
+    assert "Last 3 months" in table.columns and table["Last 3 months"].notna().all()
+    title = json.loads(at.get("vega_lite_chart")[0].proto.spec)["title"]["text"]
+    assert "over the last 3 months were" in title and "the same months last year" in title
+    at.switch_page("app_pages/spc.py").run()
+    assert not at.exception and not at.warning
+    assert at.get("vega_lite_chart")
