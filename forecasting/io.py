@@ -523,6 +523,59 @@ def _to_long(table: pd.DataFrame, cols: dict[str, str | None], default_site: str
     return pd.concat(parts, ignore_index=True)
 
 
+#: Site names that mean "all sites added up" (compared ignoring case, spaces and punctuation).
+_TOTAL_SITES = frozenset({"total", "totals", "allsites", "trusttotal", "grandtotal"})
+
+
+def _check_sites(long: pd.DataFrame, table: pd.DataFrame, site_col: str | None, present: pd.Series,
+                 report: ValidationReport) -> pd.Series:
+    """Report total rows given as a site and site names that differ only in capitals or spaces.
+
+    ``present``: rows with a date and a site (others are already reported). Returns the
+    rows to leave out: a 'Total' site beside real sites, which the trust total would
+    otherwise count twice.
+    """
+    column = site_col or "site"
+    rows = long["_row"].to_numpy()
+    is_total = long["site"].map(normalise_name).isin(_TOTAL_SITES) & present
+    others = present & ~is_total
+    if is_total.any() and others.any():  # a file of one 'Total' site is trust-level data
+        found = pd.unique(long.loc[is_total, "site"])
+        names = ", ".join(repr(v) for v in found[:3])
+        report.add(S.ERROR, "total_site",
+                   f"The site {names} {'is a total' if len(found) == 1 else 'are totals'} of the other "
+                   "sites, not a site; these rows are left out so the trust total does not count the "
+                   "same activity twice.",
+                   "Delete the total rows from the file; the workbench adds up the sites itself "
+                   f"(shown as {S.TRUST_TOTAL!r}).", column=column, rows=rows[is_total.to_numpy()])
+    else:
+        is_total = pd.Series(False, index=long.index)
+    if site_col is None or not others.any():
+        return is_total
+    # the spelling in the file, before spaces at either end were trimmed
+    source_rows = long.loc[others, "_row"].drop_duplicates()  # a wide file repeats each row per metric
+    raw = source_rows.map(pd.Series(table[site_col].astype(str).to_numpy(), index=table["_row"]))
+    key = raw.str.strip().str.casefold()
+    for _, spellings in raw.groupby(key, sort=True):
+        counts = spellings.value_counts(sort=True)
+        if len(counts) < 2:
+            continue
+        listed = ", ".join(f"{v!r} ({n:,} row{'s' if n != 1 else ''})" for v, n in counts.items())
+        used = list(dict.fromkeys(v.strip() for v in counts.index))
+        if len(used) > 1:
+            outcome = (f"they are kept as {len(used)} separate sites "
+                       f"({', '.join(repr(v) for v in used)}), not merged")
+        else:
+            outcome = f"spaces at either end are ignored, so they are read as one site, {used[0]!r}"
+        odd = spellings[spellings != counts.index[0]]
+        report.add(S.WARNING, "site_spelling",
+                   f"Site names differ only in capitals or spaces: {listed}; {outcome}.",
+                   f"If they are one site, spell it the same way on every row (e.g. "
+                   f"{counts.index[0].strip()!r}) and load the file again; if not, give them "
+                   "clearly different names.", column=column, rows=source_rows[odd.index])
+    return is_total
+
+
 def read_activity(source, *, columns: dict[str, str | None] | None = None,
                   default_site: str | None = None, metric_names: dict[str, str] | None = None,
                   sheet=None, today=None, name: str | None = None) -> LoadResult:
@@ -597,7 +650,8 @@ def read_activity(source, *, columns: dict[str, str | None] | None = None,
         report.add(S.ERROR, "blank_metric", "Metric is blank.",
                    "Fill in the metric name (or delete the row).", column=cols["metric"] or "metric",
                    rows=rows[metric_blank.to_numpy()])
-    usable = long["date"].notna() & long["value"].notna() & ~site_blank & ~metric_blank
+    site_total = _check_sites(long, table, cols["site"], dated & ~site_blank, report)
+    usable = long["date"].notna() & long["value"].notna() & ~site_blank & ~metric_blank & ~site_total
     frame = validate_activity(long[usable.to_numpy()], report, today=today, date_column=cols["date"])
     report.rows_kept = int(frame["_row"].nunique()) if len(frame) else 0
     frame = frame.drop(columns="_row").reset_index(drop=True)

@@ -294,3 +294,42 @@ def test_proper_thousands_separators_still_load():
              '2024-01-03,WRH,"1,234,567"\n')
     assert not problems(r.report, "not_numeric")
     assert r.frame["value"].tolist() == [1234, 12345.6, 1234567]
+
+
+# ------------------------------------------------------------------ site names
+@pytest.mark.parametrize("total", ["Total", "TOTAL", "All sites", " trust  total ", "Grand Total"])
+def test_a_total_given_as_a_site_is_an_error_and_not_added_again(total):
+    # A=100, B=50 and 'Total'=150 used to give a trust total of 300 with no warning.
+    from forecasting.summary import with_trust_total
+    r = read(f"date,site,attendances\n2024-01-01,A,100\n2024-01-01,B,50\n2024-01-01,{total},150\n"
+             "2024-01-02,A,90\n")
+    [p] = problems(r.report, "total_site")
+    assert p.severity == "error" and p.rows == (4,) and p.column == "site"
+    assert repr(total.strip()) in p.message and "Delete the total rows" in p.action
+    assert sorted(r.frame["site"].unique()) == ["A", "B"]
+    out = with_trust_total(r.frame)
+    assert out.loc[out.site == "Trust total", "value"].tolist() == [150]
+
+
+def test_a_file_of_only_a_total_site_is_trust_level_data():
+    r = read("date,site,attendances\n2024-01-01,Total,150\n2024-01-02,Total,140\n")
+    assert r.report.ok and not problems(r.report, "total_site")
+    assert r.frame["value"].tolist() == [150, 140]
+
+
+def test_site_names_differing_only_in_case_or_spaces_warn_and_are_kept():
+    r = read("date,site,attendances,admissions\n2024-01-01,Alexandra,100,10\n"
+             "2024-01-02,alexandra,101,11\n2024-01-03,ALEXANDRA ,102,12\n2024-01-04,Alexandra,103,13\n")
+    [p] = problems(r.report, "site_spelling")
+    assert p.severity == "warning" and p.rows == (3, 4) and p.column == "site"
+    assert "'Alexandra' (2 rows), 'alexandra' (1 row), 'ALEXANDRA ' (1 row)" in p.message
+    assert "spell it the same way" in p.action
+    assert r.report.ok and len(r.frame) == 8  # nothing merged or dropped
+    assert sorted(r.frame["site"].unique()) == ["ALEXANDRA", "Alexandra", "alexandra"]
+
+
+def test_trailing_spaces_alone_are_read_as_one_site_and_said_so():
+    r = read("date,site,attendances\n2024-01-01,WRH,1\n2024-01-02,WRH ,2\n")
+    [p] = problems(r.report, "site_spelling")
+    assert p.rows == (3,) and "read as one site, 'WRH'" in p.message
+    assert r.frame["site"].unique().tolist() == ["WRH"] and r.frame["value"].tolist() == [1, 2]
