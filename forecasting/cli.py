@@ -96,30 +96,49 @@ def _report_text(report) -> str:
     return "\n".join(lines)
 
 
-def _activity(path: str, what: str) -> tuple[pd.DataFrame, list[str]]:
+def _unreadable(what: str, option: str, path, exc: Exception) -> InputError:
+    """The error for an input file the system could not open or decode (never a traceback)."""
+    if isinstance(exc, UnicodeDecodeError):
+        why = "its text is not in a known encoding"
+        todo = "save it again as CSV UTF-8 (or as .xlsx)"
+    else:
+        why = getattr(exc, "strerror", None) or str(exc)
+        todo = "check the path, that it is a file and not a folder, and that it is not open elsewhere"
+    return InputError(f"{what} {path} (given with {option}) cannot be read: {why}. Fix: {todo}, then run "
+                      "again.")
+
+
+def _activity(path: str, what: str, option: str) -> tuple[pd.DataFrame, list[str]]:
     from .io import read_activity
 
-    result = read_activity(Path(path))
+    try:
+        result = read_activity(Path(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _unreadable(what, option, path, exc) from None
     if result.report.errors or result.frame.empty:
-        raise InputError(f"{what} {path} cannot be used: fix the problems below and run again.",
-                         _report_text(result.report))
+        raise InputError(f"{what} {path} (given with {option}) cannot be used: fix the problems below and run "
+                         "again.", _report_text(result.report))
     return result.frame, [f"{w.message} {w.action}".strip() for w in result.report.warnings]
 
 
-def _table(path: str) -> pd.DataFrame:
+def _table(path, what: str, option: str) -> pd.DataFrame:
+    """A CSV/XLSX/Parquet input as text cells; InputError naming the file and option if it cannot be read."""
     from .io import read_table
 
-    frame, report, _ = read_table(Path(path))
+    try:
+        frame, report, _ = read_table(Path(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _unreadable(what, option, path, exc) from None
     if report.errors:
-        raise InputError(f"{path} cannot be read.", _report_text(report))
+        raise InputError(f"{what} {path} (given with {option}) cannot be read: fix the problems below and run "
+                         "again.", _report_text(report))
     return frame
 
 
 def _bed_base(path) -> pd.DataFrame:
     from .capacity.beds import BedBaseError, bed_base_by_date
 
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False) if isinstance(path, Path) and path.suffix == ".csv" \
-        else _table(path)
+    frame = _table(path, "The bed base", "--beds").drop(columns="_row", errors="ignore")
     try:
         dates = pd.to_datetime(frame.get("date_from", pd.Series(dtype=str)), errors="coerce").dropna()
         bed_base_by_date(frame, dates)
@@ -129,7 +148,7 @@ def _bed_base(path) -> pd.DataFrame:
         for col in ("core_beds", "escalation_beds"):
             out[col] = pd.to_numeric(out[col]).astype(int)
     except (BedBaseError, KeyError, ValueError) as exc:
-        raise InputError(f"The bed base {path} cannot be used: {exc}") from None
+        raise InputError(f"The bed base {path} (given with --beds) cannot be used: {exc}") from None
     return out
 
 
@@ -144,10 +163,10 @@ def _inputs(args) -> dict:
     if sample:
         activity, caveats = load_sample("daily"), []
     else:
-        activity, caveats = _activity(args.data, "The data file")
+        activity, caveats = _activity(args.data, "The data file", "--data")
     hourly = None
     if args.hourly:
-        hourly, more = _activity(args.hourly, "The hourly file")
+        hourly, more = _activity(args.hourly, "The hourly file", "--hourly")
         caveats += more
     elif sample:
         hourly = load_sample("hourly")
@@ -161,20 +180,22 @@ def _inputs(args) -> dict:
     spells = rota = None
     if spells_path:
         try:
-            spells = read_spells(_table(spells_path))
+            spells = read_spells(_table(spells_path, "The spells extract", "--spells"))
         except SpellsError as exc:
-            raise InputError(f"The spells extract {spells_path} cannot be used: {exc}") from None
+            raise InputError(f"The spells extract {spells_path} (given with --spells) cannot be used: {exc}") from None
     if rota_path:
         try:
-            rota = read_rota(_table(rota_path))
+            rota = read_rota(_table(rota_path, "The rota", "--rota"))
         except RotaError as exc:
-            raise InputError(f"The rota {rota_path} cannot be used: {exc}") from None
+            raise InputError(f"The rota {rota_path} (given with --rota) cannot be used: {exc}") from None
     scenarios = []
     for path in args.scenario:
         try:
             scenarios.append(load_scenario(path))
         except ScenarioError as exc:
             raise InputError(f"The scenario file cannot be used: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _unreadable("The scenario file", "--scenario", path, exc) from None
     if len(scenarios) > 4:
         raise InputError("Give at most four --scenario files: each is compared with the baseline.")
     window = args.spells_from or (_SAMPLE_SPELLS_WINDOW if sample and not args.spells else None)

@@ -57,6 +57,48 @@ def test_beds_without_spells_exit_2(tmp_path, capsys):
     assert code == 2 and "--beds needs --spells" in capsys.readouterr().err
 
 
+def test_missing_or_unreadable_input_files_exit_2_naming_the_file_and_option(tmp_path):
+    """A wrong path to any input is a clear message with exit 2, never a traceback (--beds was read apart)."""
+    spells = str(ROOT / "sample_data" / "spells.csv")
+    missing = str(tmp_path / "no_such_beds.csv")
+    latin1 = tmp_path / "beds_latin1.csv"
+    latin1.write_bytes(b"\xff\xfe\x00site,date_from\n\xe9\x28\n")
+    cases = [
+        (["--beds", missing, "--spells", spells], ["no_such_beds.csv", "--beds", "could not be read"]),
+        (["--beds", str(tmp_path), "--spells", spells], ["--beds", "Is a directory"]),
+        (["--spells", missing], ["no_such_beds.csv", "--spells"]),
+        (["--rota", missing], ["no_such_beds.csv", "--rota"]),
+        (["--beds", str(latin1), "--spells", spells], ["beds_latin1.csv", "--beds"]),
+    ]
+    for extra, expected in cases:
+        done = subprocess.run([sys.executable, "-m", "forecasting", "run", "--data", "sample", *extra,
+                               "--out", str(tmp_path / "out"), "--quiet"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert done.returncode == EXIT_BAD_INPUT, (extra, done.stderr)
+        assert "Traceback" not in done.stderr and done.stderr.startswith("error: "), done.stderr
+        for text in expected:
+            assert text in done.stderr, (extra, done.stderr)
+        assert not (tmp_path / "out").exists()
+
+
+def test_an_os_error_while_reading_is_reported_not_raised(tmp_path, capsys, monkeypatch):
+    import forecasting.io
+
+    real = forecasting.io.read_table
+    rota = tmp_path / "rota.csv"
+    rota.write_text("site,weekday,hour,clinicians,nurses\n")
+
+    def refuse(path, *args, **kwargs):  # e.g. a file locked by another program on a shared drive
+        if path == rota:
+            raise PermissionError(13, "Permission denied")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(forecasting.io, "read_table", refuse)
+    code = main(["run", "--data", "sample", "--rota", str(rota), "--out", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "rota.csv (given with --rota) cannot be read: Permission denied" in err
+
+
 def test_monthly_data_exit_2_saying_what_to_give(tmp_path, capsys):
     monthly = tmp_path / "monthly.csv"
     pd.DataFrame({"site": "A", "metric": "attendances", "value": 3000,
