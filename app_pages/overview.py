@@ -11,7 +11,8 @@ from ui.forecasting import data_frequency
 st.title("Overview")
 ds = require_dataset()
 
-st.caption(f"{ds.label} · data through {ds.data_through:%A %d %B %Y}")
+through = f"{ds.data_through:%B %Y}" if data_frequency(ds.frame) == "monthly" else f"{ds.data_through:%A %d %B %Y}"
+st.caption(f"{ds.label} · data through {through}")
 coverage, headlines, headline_table = cache.overview_tables(ds.frame)
 
 metrics = list(dict.fromkeys(coverage["metric"]))  # already in reading order
@@ -22,7 +23,9 @@ cards = headlines[(headlines["site"] == site_for_cards) & (headlines["window"] =
 span = cards["label"].iloc[0] if not cards.empty else "28 days"  # '3 months' for monthly returns
 st.subheader(f"Last {span} at a glance: {site_for_cards.lower() if site_for_cards == TRUST_TOTAL else site_for_cards}")
 cards = cards.set_index("metric").reindex([m for m in metrics if m in set(cards["metric"])])
-cols = st.columns(max(len(cards), 1))
+# at most five cards a row, so eight NHS England measures do not shrink to '52...'
+per_row = 5 if len(cards) > 5 else max(len(cards), 1)
+cols = [c for _ in range(0, max(len(cards), 1), per_row) for c in st.columns(per_row)]
 for col, (metric, row) in zip(cols, cards.iterrows()):
     label = METRIC_LABELS.get(metric, metric) + (" (daily average)" if metric in STOCK_METRICS else "")
     delta = None if pd.isna(row["change_pct"]) else f"{row['change_pct']:+.1f}% vs last year"
