@@ -55,7 +55,7 @@ METRIC_LABELS = {
     "long_stay_21d": "Beds occupied by patients in over 21 days",
     "ae_closures": "A&E closures",
     "ae_diverts": "A&E diverts",
-    "handover_delays_30": "Ambulance handovers over 30 minutes",
+    "handover_delays_30": "Ambulance handovers delayed 30-60 minutes",
     "handover_delays_60": "Ambulance handovers over 60 minutes",
 }
 
