@@ -31,6 +31,9 @@ for col, (metric, row) in zip(cols, cards.iterrows()):
     delta = None if pd.isna(row["change_pct"]) else f"{row['change_pct']:+.1f}% vs last year"
     col.metric(label, "-" if pd.isna(row["value"]) else f"{row['value']:,.0f}", delta,
                delta_color="off", border=True)
+if cards["value"].isna().any() or cards["change_pct"].isna().any():
+    st.caption(f"A dash, or no change shown, means the last {span} or the same {span} a year "
+               "earlier have a period with no figure; the Data page lists the missing dates.")
 
 monthly = data_frequency(ds.frame) == "monthly"
 view = "monthly" if monthly else "weekly"

@@ -138,3 +138,16 @@ def test_xlsx_upload_with_title_rows(data_page):
     at = _upload(data_page, "report.xlsx", buf.getvalue())
     assert not at.exception
     assert at.warning and "title row" in at.dataframe[0].value["problem"].iloc[0]
+
+
+def test_overview_says_why_a_headline_card_is_blank(data_page):
+    # two years of days with one day missing in the last 28: that card has no 28-day figure
+    days = pd.date_range("2023-11-01", "2025-10-31", freq="D")
+    days = days[days != pd.Timestamp("2025-10-20")]
+    text = "date,site,attendances\n" + "".join(f"{d:%Y-%m-%d},WRH,{100 + d.dayofweek}\n" for d in days)
+    at = _upload(data_page, "gap.csv", text.encode())
+    assert not at.exception
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception
+    assert [m.value for m in at.metric] == ["-"]
+    assert any("A dash, or no change shown, means the last 28 days" in c.value for c in at.caption)

@@ -57,3 +57,4 @@ def test_a_part_day_at_the_end_is_left_out_of_the_headlines():
     b = headline_figures(whole).set_index(["site", "metric", "window"])
     assert (a["end"] == last - pd.Timedelta(days=1)).all()
     pd.testing.assert_series_equal(a["change_pct"], b["change_pct"])
+
