@@ -144,7 +144,7 @@ def test_overview_says_why_a_headline_card_is_blank(data_page):
     # two years of days with one day missing in the last 28: that card has no 28-day figure
     days = pd.date_range("2023-11-01", "2025-10-31", freq="D")
     days = days[days != pd.Timestamp("2025-10-20")]
-    text = "date,site,attendances\n" + "".join(f"{d:%Y-%m-%d},WRH,{100 + d.dayofweek}\n" for d in days)
+    text = "date,site,attendances\n" + "".join(f"{d:%Y-%m-%d},WRH,{100 + d.day_of_week}\n" for d in days)
     at = _upload(data_page, "gap.csv", text.encode())
     assert not at.exception
     at.switch_page("app_pages/overview.py").run()
