@@ -15,6 +15,8 @@ __all__ = ["EXIT_BAD_INPUT", "InputError", "build_parser", "main"]
 
 #: Exit status for input that cannot be used (the validation report is printed on stderr).
 EXIT_BAD_INPUT = 2
+_PACK_FILES = ("forecast.csv", "board_pack.xlsx", "board_pack.pdf", "board_pack.pptx")
+_CHART_GLOB = "charts/[0-9][0-9]_*.png"  # the pack's chart names; other files in charts/ are the user's
 _SAMPLE_SPELLS_WINDOW = "2024-11-01"  # the sample extract holds every spell in hospital from this day
 _OUTPUTS = """outputs written to --out:
   forecast.csv          the forecast contract with generated_at, data_through, scenario and version
@@ -25,7 +27,14 @@ _OUTPUTS = """outputs written to --out:
   board_pack.pptx       16:9 deck: title, summary, one chart per slide
   charts/NN_name.png    every chart of the pack as a PNG (150 dpi across A4)
 
-exit status: 0 done; 2 input that cannot be used (the validation report is printed on stderr).
+--out must be a folder (created if missing). What is replaced: once the pack is built, and just
+before it is written, forecast.csv, board_pack.xlsx, board_pack.pdf, board_pack.pptx and every
+charts/NN_*.png (two digits, underscore: a chart of an earlier run) are deleted, so charts of sites
+or sections not in this run do not linger. Nothing else in the folder is touched or deleted. If the
+run stops on bad input, the earlier outputs are left as they were.
+
+exit status: 0 done; 2 input that cannot be used (the validation report is printed on stderr), or an
+--out that is a file or cannot be written to.
 example: python -m forecasting run --data sample --horizon 90 --out board_pack/"""
 
 
@@ -74,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--horizon", type=int, default=90, metavar="N",
                      help="days ahead to forecast and plan beds for, 7 to 548 (default 90)")
     run.add_argument("--out", required=True, metavar="DIR", type=Path,
-                     help="folder to write the outputs to (created if missing; files in it are replaced)")
+                     help="folder to write the outputs to (created if missing); the pack's own files from an "
+                          "earlier run are replaced, nothing else in it is touched (see below)")
     run.add_argument("--trust", metavar="NAME",
                      help="trust name for the cover and titles (default: 'Sample acute trust (synthetic)' for the "
                           "sample, else 'Acute NHS trust')")
@@ -215,6 +225,7 @@ def _run(args, say) -> list[Path]:
 
     if not 7 <= args.horizon <= 548:
         raise InputError(f"--horizon must be 7 to 548 days, not {args.horizon}.")
+    _check_out(args.out)
     say("Reading and checking the inputs...")
     inputs = _inputs(args)
     try:
@@ -227,7 +238,6 @@ def _run(args, say) -> list[Path]:
         say(note)
     pack = boardpack.build_pack(data, progress=say)
     out: Path = args.out
-    (out / "charts").mkdir(parents=True, exist_ok=True)
     files = {
         out / "forecast.csv": forecast_csv(data.forecast, generated_at=data.generated_at,
                                            data_through=data.data_through, scenario="baseline"),
@@ -236,9 +246,41 @@ def _run(args, say) -> list[Path]:
         out / "board_pack.pptx": pack.pptx,
         **{out / "charts" / f"{name}.png": png for name, png in pack.pngs.items()},
     }
-    for path, content in files.items():
-        path.write_bytes(content)
+    _check_out(out)  # again: the folder may have changed during the run
+    try:
+        (out / "charts").mkdir(parents=True, exist_ok=True)
+        stale = [p for p in _earlier_outputs(out) if p not in files]
+        for path in stale:
+            path.unlink()
+        if stale:
+            say(f"Removed {len(stale)} file(s) of an earlier run that this run does not write: "
+                + ", ".join(str(p.relative_to(out)) for p in stale))
+        for path, content in files.items():
+            path.write_bytes(content)
+    except OSError as exc:
+        where = getattr(exc, "filename", None) or out
+        raise InputError(f"Could not write the outputs to the --out folder {out}: {where}: "
+                         f"{exc.strerror or exc}. Check the folder can be written to (and that no output "
+                         "is open in another program), then run again.") from None
     return list(files)
+
+
+def _earlier_outputs(out: Path) -> list[Path]:
+    """Files in ``out`` that a run of the pack writes (and so replaces); never anything else."""
+    named = [out / name for name in _PACK_FILES]
+    charts = sorted(out.glob(_CHART_GLOB))
+    return [p for p in named + charts if p.is_file()]
+
+
+def _check_out(out: Path) -> None:
+    """--out must be a folder, or not exist yet (it is created after the run)."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file, but --out must be a folder: give the path of a folder "
+                         "(it is created if missing), e.g. --out board_pack/.")
+    parent = next((p for p in out.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise InputError(f"--out {out} cannot be created: {parent} is a file, not a folder. Give the path "
+                         "of a folder.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -99,6 +99,62 @@ def test_an_os_error_while_reading_is_reported_not_raised(tmp_path, capsys, monk
     assert code == 2 and "rota.csv (given with --rota) cannot be read: Permission denied" in err
 
 
+def test_out_that_is_a_file_exit_2_and_the_file_is_kept(tmp_path, capsys):
+    existing = tmp_path / "board_pack.pdf"
+    existing.write_bytes(b"last month's pack")
+    code = main(["run", "--data", "sample", "--out", str(existing), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT and "Traceback" not in err
+    assert f"--out {existing} is a file, but --out must be a folder" in err
+    assert existing.read_bytes() == b"last month's pack"
+    assert main(["run", "--data", "sample", "--out", str(existing / "pack"), "--quiet"]) == EXIT_BAD_INPUT
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def _daily_csv(path: Path, sites: int) -> Path:
+    from forecasting.io import load_sample
+
+    daily = load_sample("daily")
+    keep = daily["site"].isin(sorted(daily["site"].unique())[:sites]) & daily["metric"].isin(
+        ["attendances", "admissions"]) & (daily["date"] >= "2023-11-01")
+    daily[keep].to_csv(path, index=False)
+    return path
+
+
+def test_a_second_run_replaces_the_packs_files_and_nothing_else(tmp_path, capsys):
+    """A one-site run after a three-site run leaves no chart of the other sites behind (help: files replaced)."""
+    out = tmp_path / "pack"
+    assert main(["run", "--data", str(_daily_csv(tmp_path / "three.csv", 3)), "--horizon", "7",
+                 "--out", str(out), "--quiet"]) == 0
+    first = {Path(p) for p in capsys.readouterr().out.split()}
+    (out / "my notes.txt").write_text("keep me")
+    (out / "charts" / "trust_logo.png").write_bytes(b"\x89PNG logo")
+    assert main(["run", "--data", str(_daily_csv(tmp_path / "one.csv", 1)), "--horizon", "7",
+                 "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    second = {Path(p) for p in captured.out.split()}
+    stale = {p for p in first - second if p.parent.name == "charts"}
+    assert stale, "the three-site pack should have had charts of the other sites"
+    assert "Removed" in captured.err and all(p.name in captured.err for p in stale)
+    assert set((out / "charts").glob("*.png")) == {p for p in second if p.parent.name == "charts"} | {
+        out / "charts" / "trust_logo.png"}
+    assert (out / "my notes.txt").read_text() == "keep me"
+    assert (out / "charts" / "trust_logo.png").read_bytes() == b"\x89PNG logo"
+    assert pd.read_csv(out / "forecast.csv")["site"].nunique() == 1
+
+
+def test_an_out_folder_that_cannot_be_written_is_exit_2_not_a_traceback(tmp_path, capsys):
+    out = tmp_path / "pack"
+    out.mkdir()
+    (out / "charts").write_text("a file where the charts folder goes")
+    code = main(["run", "--data", str(_daily_csv(tmp_path / "one.csv", 1)), "--horizon", "7",
+                 "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT and "Traceback" not in err
+    assert f"Could not write the outputs to the --out folder {out}" in err and "charts" in err
+    assert (out / "charts").read_text() == "a file where the charts folder goes"
+
+
 def test_monthly_data_exit_2_saying_what_to_give(tmp_path, capsys):
     monthly = tmp_path / "monthly.csv"
     pd.DataFrame({"site": "A", "metric": "attendances", "value": 3000,
