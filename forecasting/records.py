@@ -208,7 +208,9 @@ def read_ed_records(source, *, columns: dict[str, str | None] | None = None, tod
         an unreadable or future date, no site, a departure before arrival or an unreadable
         admitted flag are left out of the frame (and so of every count) and listed by row.
         A blank departure means still in the department: the attendance counts, but not in the
-        4/12-hour figures or the time-in-department table.
+        4/12-hour figures or the time-in-department table. With no admitted flag (or no arrival
+        mode) column, ``admitted`` (or ``ambulance``) is NA, not False: unknown, so
+        :func:`ed_activity` leaves admissions (or ambulance arrivals) out rather than count 0.
     """
     empty = _empty(RECORD_COLUMNS, _RECORD_DTYPES)
     table, report = read_rows(source, sheet=sheet, name=name)
@@ -281,7 +283,8 @@ def read_ed_records(source, *, columns: dict[str, str | None] | None = None, tod
                    f"Over {_LONG_STAY_MINUTES // 60} hours in the department: kept, but check the times.",
                    "Correct the departure if it is a data-entry slip.", column=dep_col, rows=rows[too_long])
 
-    admitted = pd.Series(False, index=table.index)
+    # no admitted / arrival-mode column: unknown (NA), so the counts leave the metric out rather than show 0
+    admitted = pd.Series(pd.NA, index=table.index, dtype="boolean")
     if "admitted" in roles:
         flag = table[roles["admitted"]].astype(str).map(normalise_name)
         yes, no = flag.isin(_YES).to_numpy(), flag.isin(_NO).to_numpy()
@@ -298,7 +301,9 @@ def read_ed_records(source, *, columns: dict[str, str | None] | None = None, tod
                        rows=rows[blank & ~bad])
         admitted = pd.Series(yes, index=table.index)
     else:
-        report.add(S.WARNING, "no_admitted_column", "No admitted flag column: admissions are not counted.",
+        report.add(S.WARNING, "no_admitted_column",
+                   "No admitted flag column: admissions are not counted, so they are left out of the data "
+                   "(not shown as 0 a day).",
                    "Add an 'admitted' (Y/N) column to the extract to count admissions.")
 
     mode = (table[roles["arrival_mode"]].astype(str).str.strip() if "arrival_mode" in roles
@@ -308,8 +313,10 @@ def read_ed_records(source, *, columns: dict[str, str | None] | None = None, tod
     if ambulance_modes:
         ambulance |= lowered.isin({str(m).strip().lower() for m in ambulance_modes})
     if "arrival_mode" not in roles:
+        ambulance = pd.Series(pd.NA, index=table.index, dtype="boolean")
         report.add(S.WARNING, "no_arrival_mode",
-                   "No arrival mode column: ambulance arrivals are not counted.",
+                   "No arrival mode column: ambulance arrivals are not counted, so they are left out of the "
+                   "data (not shown as 0 a day).",
                    "Add an 'arrival mode' column to the extract to count ambulance arrivals.")
 
     dept = pd.Series(None, index=table.index, dtype=object)
@@ -326,7 +333,7 @@ def read_ed_records(source, *, columns: dict[str, str | None] | None = None, tod
 
     out = pd.DataFrame({"row": rows, "site": site, "arrival": arrival, "departure": departure,
                         "minutes_in_department": minutes, "department_type": dept, "arrival_mode": mode,
-                        "ambulance": ambulance.to_numpy(), "admitted": admitted.to_numpy()})
+                        "ambulance": ambulance.array, "admitted": admitted.array})
     for role in ("age_band", "acuity"):
         out[role] = table[roles[role]].astype(str).str.strip() if role in roles else None
     out = out[~bad].reset_index(drop=True)
@@ -349,8 +356,9 @@ def ed_activity(records: pd.DataFrame, *, freq: str = "daily", total: bool = Fal
     Returns
     -------
     DataFrame
-        ``site, metric, date, value`` with ``attendances``, ``ambulance_arrivals``,
-        ``admissions``, ``breaches_4h`` (over 4 hours from arrival to departure),
+        ``site, metric, date, value`` with ``attendances``, ``ambulance_arrivals`` (left out
+        when the arrival mode is unknown, i.e. the extract had no such column), ``admissions``
+        (likewise without an admitted flag), ``breaches_4h`` (over 4 hours from arrival to departure),
         ``breaches_12h`` (over 12 hours) and, when department types are given,
         ``attendances_type1/2/3`` (types 3 and 4 together). Every site has a row for every
         period of the extract (whole days from its first to its last), 0 where nobody arrived.
@@ -364,12 +372,17 @@ def ed_activity(records: pd.DataFrame, *, freq: str = "daily", total: bool = Fal
     minutes = records["minutes_in_department"]
     counts = pd.DataFrame({
         "site": records["site"], "date": period, S.ATTENDANCES: 1,
-        S.AMBULANCE_ARRIVALS: records["ambulance"].astype(int),
-        S.ADMISSIONS: records["admitted"].astype(int),
         S.BREACHES_4H: (minutes > _FOUR_HOURS).astype(int),
         BREACHES_12H: (minutes > _TWELVE_HOURS).astype(int),
     })
-    metrics = [S.ATTENDANCES, S.AMBULANCE_ARRIVALS, S.ADMISSIONS, S.BREACHES_4H, BREACHES_12H]
+    metrics = [S.ATTENDANCES]
+    # A flag that is unknown (the extract had no such column) gives no series at all: a run of
+    # zeros would read as "nobody was admitted" on every page.
+    for metric, flag in ((S.AMBULANCE_ARRIVALS, "ambulance"), (S.ADMISSIONS, "admitted")):
+        if records[flag].notna().all():
+            counts[metric] = records[flag].astype(int)
+            metrics.append(metric)
+    metrics += [S.BREACHES_4H, BREACHES_12H]
     if records["department_type"].notna().any():
         for code, metric in _TYPE_METRICS.items():
             counts[metric] = (records["department_type"] == code).astype(int)

@@ -145,8 +145,29 @@ def test_missing_columns_and_optional_ones():
     assert problems(bare.report, "no_admitted_column") and problems(bare.report, "no_arrival_mode")
     daily = R.ed_activity(bare.frame)
     assert _value(daily, "A", S.BREACHES_4H, "2024-03-01") == 1
-    assert _value(daily, "A", S.ADMISSIONS, "2024-03-01") == 0
     assert S.ATTENDANCES_TYPE1 not in set(daily["metric"])  # no department type column
+
+
+def test_no_admitted_or_arrival_mode_column_leaves_those_metrics_out_not_zero():
+    """A zero series would read as 'nobody admitted' on every page; an unknown metric is left out."""
+    text = (b"Site,Arrival,Departure\n"
+            b"A,01/03/2024 10:00,01/03/2024 15:00\nA,02/03/2024 10:00,02/03/2024 11:00\n")
+    result = R.read_ed_activity(text, today=TODAY, total=True)
+    assert result.report.ok and len(result.frame)
+    assert set(result.frame["metric"]) == {S.ATTENDANCES, S.BREACHES_4H, R.BREACHES_12H}
+    assert result.frame[result.frame["metric"] == S.ATTENDANCES]["value"].sum() == 2
+    no_admitted = problems(result.report, "no_admitted_column")[0]
+    assert "left out" in no_admitted.message and "'admitted'" in no_admitted.action
+    no_mode = problems(result.report, "no_arrival_mode")[0]
+    assert "left out" in no_mode.message and "'arrival mode'" in no_mode.action
+
+    only_admitted = R.read_ed_activity(text.replace(b"Departure\n", b"Departure,Admitted\n")
+                                       .replace(b"15:00\n", b"15:00,Y\n").replace(b"11:00\n", b"11:00,N\n"),
+                                       today=TODAY)
+    assert _value(only_admitted.frame, "A", S.ADMISSIONS, "2024-03-01") == 1
+    assert _value(only_admitted.frame, "A", S.ADMISSIONS, "2024-03-02") == 0  # known: nobody admitted
+    assert S.AMBULANCE_ARRIVALS not in set(only_admitted.frame["metric"])
+    assert not problems(only_admitted.report, "no_admitted_column")
 
 
 def test_local_ambulance_codes_and_bad_flags():
