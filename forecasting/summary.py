@@ -95,11 +95,17 @@ def _source_span(activity: pd.DataFrame) -> pd.Series:
     return _series_frequency(activity).map(lambda f: 7 if f == "weekly" else 1)
 
 
+def _per_row(df: pd.DataFrame, by_series: pd.Series) -> np.ndarray:
+    """A per-(site, metric) value spread to every row of ``df`` (a join, not a Python loop)."""
+    keys = by_series.rename("_v").reset_index()
+    return df[["site", "metric"]].merge(keys, on=["site", "metric"], how="left")["_v"].to_numpy()
+
+
 def _covered_days(df: pd.DataFrame) -> pd.Series:
     """Days covered per (site, metric, period) by the rows falling in it (``df`` has period dates
     in ``date`` and the original dates in ``_day``/``_orig``)."""
     freq = _series_frequency(df.assign(date=df["_orig"]))
-    f = pd.MultiIndex.from_frame(df[["site", "metric"]]).map(freq.to_dict().get)
+    f = _per_row(df, freq)
     per_row = np.select([f == "hourly", f == "weekly", f == "monthly"],
                         [1 / 24, 7.0, df["_orig"].dt.days_in_month.to_numpy(dtype=float)], 1.0)
     return pd.Series(per_row, index=df.index).groupby([df["site"], df["metric"], df["date"]]).sum()
@@ -153,8 +159,7 @@ def headline_figures(activity: pd.DataFrame, windows=(7, 28)) -> pd.DataFrame:
         year-earlier period is not fully covered.
     """
     freq = _series_frequency(activity) if not activity.empty else pd.Series(dtype=object)
-    fine = activity[pd.MultiIndex.from_frame(activity[["site", "metric"]]).map(
-        lambda k: freq.get(k) in ("hourly", "daily"))] if not activity.empty else activity
+    fine = activity[np.isin(_per_row(activity, freq), ["hourly", "daily"])] if not activity.empty else activity
     daily = resample_activity(fine, "daily")
     rows = []
     for (site, metric), part in daily.groupby(["site", "metric"], sort=True):
