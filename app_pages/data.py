@@ -131,8 +131,10 @@ else:
         cache.history_chart(
             series, frame, metric=metric, view=view, log_scale=log_scale,
             title=f"{label}: {view} {how if view != 'daily' else 'figures'} by site",
-            subtitle=[f"{frame['date'].min():%d %b %Y} to {frame['date'].max():%d %b %Y}"
-                      + ("; incomplete first and last periods left out" if view in ("weekly", "monthly") else ""),
+            subtitle=[(f"{frame['date'].min():%b %Y} to {frame['date'].max():%b %Y}" if views == ["monthly"] else
+                       f"{frame['date'].min():%d %b %Y} to {frame['date'].max():%d %b %Y}")
+                      + ("; incomplete first and last periods left out"
+                         if view in ("weekly", "monthly") and view != views[0] else ""),
                       f"Source: {ds.label}"],
         ),
         width="stretch",

@@ -167,6 +167,7 @@ def test_monthly_returns_fill_the_overview_and_spc(data_page):
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception and not at.error
     assert any(h.value.startswith("Last 3 months at a glance") for h in at.subheader)
+    assert any("Data through **March 2019** · 11 sites · 8 metrics" in c.value for c in at.sidebar.caption)
     values = [m.value for m in at.metric]
     assert values and all(v != "-" for v in values)
     table = at.dataframe[0].value
