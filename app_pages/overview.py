@@ -17,23 +17,32 @@ coverage, headlines, headline_table = cache.overview_tables(ds.frame)
 
 metrics = list(dict.fromkeys(coverage["metric"]))  # already in reading order
 main_metric = ATTENDANCES if ATTENDANCES in metrics else metrics[0]
-site_for_cards = TRUST_TOTAL if (headlines["site"] == TRUST_TOTAL).any() else headlines["site"].iloc[0]
-
-cards = headlines[(headlines["site"] == site_for_cards) & (headlines["window"] == 28)]
-span = cards["label"].iloc[0] if not cards.empty else "28 days"  # '3 months' for monthly returns
-st.subheader(f"Last {span} at a glance: {site_for_cards.lower() if site_for_cards == TRUST_TOTAL else site_for_cards}")
-cards = cards.set_index("metric").reindex([m for m in metrics if m in set(cards["metric"])])
-# at most five cards a row, so eight NHS England measures do not shrink to '52...'
-per_row = 5 if len(cards) > 5 else max(len(cards), 1)
-cols = [c for _ in range(0, max(len(cards), 1), per_row) for c in st.columns(per_row)]
-for col, (metric, row) in zip(cols, cards.iterrows()):
-    label = METRIC_LABELS.get(metric, metric) + (" (daily average)" if metric in STOCK_METRICS else "")
-    delta = None if pd.isna(row["change_pct"]) else f"{row['change_pct']:+.1f}% vs last year"
-    col.metric(label, "-" if pd.isna(row["value"]) else f"{row['value']:,.0f}", delta,
-               delta_color="off", border=True)
-if cards["value"].isna().any() or cards["change_pct"].isna().any():
-    st.caption(f"A dash, or no change shown, means the last {span} or the same {span} a year "
-               "earlier have a period with no figure; the Data page lists the missing dates.")
+if headlines.empty:
+    # e.g. an hourly extract of part of one day: there is no whole period to sum yet
+    site_for_cards = TRUST_TOTAL
+    st.info("No headline figures yet: the data holds no whole day (or week or month) to add up. "
+            "Load a longer extract; the table below shows what is loaded.", icon=":material/info:")
+else:
+    site_for_cards = TRUST_TOTAL if (headlines["site"] == TRUST_TOTAL).any() else headlines["site"].iloc[0]
+    cards = headlines[(headlines["site"] == site_for_cards) & (headlines["window"] == 28)]
+    # '28 days', or '3 months' for monthly returns; a card of another period says its own
+    main = cards.loc[cards["metric"] == main_metric, "label"]
+    span = main.iloc[0] if not main.empty else cards["label"].iloc[0] if not cards.empty else "28 days"
+    where = site_for_cards.lower() if site_for_cards == TRUST_TOTAL else site_for_cards
+    st.subheader(f"Last {span} at a glance: {where}")
+    cards = cards.set_index("metric").reindex([m for m in metrics if m in set(cards["metric"])])
+    # at most five cards a row, so eight NHS England measures do not shrink to '52...'
+    per_row = 5 if len(cards) > 5 else max(len(cards), 1)
+    cols = [c for _ in range(0, max(len(cards), 1), per_row) for c in st.columns(per_row)]
+    for col, (metric, row) in zip(cols, cards.iterrows()):
+        label = (METRIC_LABELS.get(metric, metric) + (" (daily average)" if metric in STOCK_METRICS else "")
+                 + (f" (last {row['label']})" if row["label"] != span else ""))
+        delta = None if pd.isna(row["change_pct"]) else f"{row['change_pct']:+.1f}% vs last year"
+        col.metric(label, "-" if pd.isna(row["value"]) else f"{row['value']:,.0f}", delta,
+                   delta_color="off", border=True)
+    if cards["value"].isna().any() or cards["change_pct"].isna().any():
+        st.caption(f"A dash, or no change shown, means the last {span} or the same {span} a year "
+                   "earlier have a period with no figure; the Data page lists the missing dates.")
 
 monthly = data_frequency(ds.frame) == "monthly"
 view = "monthly" if monthly else "weekly"

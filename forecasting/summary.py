@@ -74,25 +74,27 @@ def resample_activity(activity: pd.DataFrame, view: str = "weekly") -> pd.DataFr
         expected = res["date"].dt.days_in_month
     else:
         expected = _PERIOD_DAYS[view]
-    # a period is complete when its rows cover its days: an hour covers 1/24 of a day, a day
+    # a period is complete when its rows cover its days: a day with any row (hourly or daily)
     # one, a weekly row seven and a monthly row its month (a weekly or monthly return is one
     # row per period, so counting days with a row would call every period incomplete);
     # weekly rows fill a month to within the six days of a straddling week
     cover = _covered_days(df).reindex(pd.MultiIndex.from_frame(res[["site", "metric", "date"]]))
-    span = _source_span(activity).reindex(pd.MultiIndex.from_frame(res[["site", "metric"]])).fillna(1)
-    # (an hour of slack: a clock-change day has 23 hours)
-    res["complete"] = cover.to_numpy() >= np.asarray(expected) - (span.to_numpy() - 1) - 1.5 / 24
+    freq = _series_frequency(activity)
+    key = pd.MultiIndex.from_frame(res[["site", "metric"]])
+    span = freq.map(lambda f: 7 if f == "weekly" else 1).reindex(key).fillna(1).to_numpy()
+    # a series coarser than the view (a month of a monthly return in a weekly view) never
+    # makes a whole period of it
+    coarser = freq.map(_RANK.get).reindex(key).fillna(0).to_numpy() > _RANK[view]
+    res["complete"] = (cover.to_numpy() >= np.asarray(expected) - (span - 1) - 1e-9) & ~coarser
     return res
+
+
+_RANK = {"hourly": 0, "daily": 1, "weekly": 2, "monthly": 3}
 
 
 def _series_frequency(activity: pd.DataFrame) -> pd.Series:
     """Each (site, metric)'s own frequency: hourly, daily, weekly or monthly."""
     return activity.groupby(["site", "metric"])["date"].agg(infer_frequency)
-
-
-def _source_span(activity: pd.DataFrame) -> pd.Series:
-    """Days one row of each series stands for (at least), for the tolerance of straddling weeks."""
-    return _series_frequency(activity).map(lambda f: 7 if f == "weekly" else 1)
 
 
 def _per_row(df: pd.DataFrame, by_series: pd.Series) -> np.ndarray:
@@ -106,8 +108,18 @@ def _covered_days(df: pd.DataFrame) -> pd.Series:
     in ``date`` and the original dates in ``_day``/``_orig``)."""
     freq = _series_frequency(df.assign(date=df["_orig"]))
     f = _per_row(df, freq)
-    per_row = np.select([f == "hourly", f == "weekly", f == "monthly"],
-                        [1 / 24, 7.0, df["_orig"].dt.days_in_month.to_numpy(dtype=float)], 1.0)
+    per_row = np.select([f == "weekly", f == "monthly"],
+                        [7.0, df["_orig"].dt.days_in_month.to_numpy(dtype=float)], 1.0)
+    hourly = f == "hourly"
+    if hourly.any():
+        # a day with any hour counts (quiet hours often have no row), except a series' last
+        # day when it stops before 23:00: an extract taken part-way through the day
+        h = df[hourly]
+        per_day = h.groupby(["site", "metric", "_day"])["_orig"].transform("size").to_numpy()
+        last_day = h.groupby(["site", "metric"])["_day"].transform("max")
+        last_hour = h.groupby(["site", "metric"])["_orig"].transform("max")
+        cut = ((h["_day"] == last_day) & (last_hour.dt.hour < 23)).to_numpy()
+        per_row[hourly] = np.where(cut, 0.0, 1.0 / per_day)
     return pd.Series(per_row, index=df.index).groupby([df["site"], df["metric"], df["date"]]).sum()
 
 

@@ -151,3 +151,13 @@ def test_overview_says_why_a_headline_card_is_blank(data_page):
     assert not at.exception
     assert [m.value for m in at.metric] == ["-"]
     assert any("A dash, or no change shown, means the last 28 days" in c.value for c in at.caption)
+
+
+def test_overview_of_part_of_one_day_says_there_are_no_headlines_yet(data_page):
+    hours = pd.date_range("2025-10-31 08:00", "2025-10-31 17:00", freq="h")
+    text = "date,site,attendances\n" + "".join(f"{h:%Y-%m-%d %H:%M},WRH,{5 + h.hour % 3}\n" for h in hours)
+    at = _upload(data_page, "today.csv", text.encode())
+    assert not at.exception
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception and not at.error
+    assert any("No headline figures yet" in i.value for i in at.info)

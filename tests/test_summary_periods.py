@@ -58,3 +58,20 @@ def test_a_part_day_at_the_end_is_left_out_of_the_headlines():
     assert (a["end"] == last - pd.Timedelta(days=1)).all()
     pd.testing.assert_series_equal(a["change_pct"], b["change_pct"])
 
+
+
+def test_hourly_days_without_rows_for_quiet_hours_are_still_whole_days():
+    hourly = load_sample("hourly")
+    quiet = hourly[~hourly["date"].dt.hour.isin([2, 3, 4])]  # no row for the small hours
+    assert resample_activity(quiet, "weekly")["complete"].sum() == resample_activity(hourly, "weekly")["complete"].sum()
+    h = headline_figures(quiet)
+    assert h["value"].notna().all()
+
+
+def test_a_monthly_series_never_makes_whole_weeks():
+    months = _series(pd.date_range("2021-01-01", periods=24, freq="MS"), 4000.0)
+    days = _series(pd.date_range("2021-01-01", periods=730, freq="D"), 100.0).assign(metric="admissions")
+    weekly = resample_activity(pd.concat([months, days]), "weekly")
+    assert not weekly.loc[weekly["metric"] == "attendances", "complete"].any()
+    adm = weekly.loc[weekly["metric"] == "admissions", "complete"]
+    assert adm.iloc[1:-1].all() and not adm.iloc[0] and not adm.iloc[-1]  # part weeks at either end
