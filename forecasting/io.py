@@ -419,7 +419,7 @@ def parse_dates(values: pd.Series, rows: np.ndarray, column: str,
 
 
 #: A number with proper thousands groups: '1,234', '-12,345.6', '1,234,567'.
-_THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+_THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"  # '1,234.' (a spreadsheet's trailing point) too
 
 
 def _parse_values(values: pd.Series, rows: np.ndarray, column: str,
@@ -539,7 +539,10 @@ def _check_sites(long: pd.DataFrame, table: pd.DataFrame, site_col: str | None, 
     rows = long["_row"].to_numpy()
     is_total = long["site"].map(normalise_name).isin(_TOTAL_SITES) & present
     others = present & ~is_total
-    if is_total.any() and others.any():  # a file of one 'Total' site is trust-level data
+    # a total only double-counts a metric the real sites also report: trust-level beds beside
+    # site-level attendances are data, not a total row
+    is_total &= long["metric"].isin(set(long.loc[others, "metric"]))
+    if is_total.any():  # a file of one 'Total' site is trust-level data
         found = pd.unique(long.loc[is_total, "site"])
         names = ", ".join(repr(v) for v in found[:3])
         report.add(S.ERROR, "total_site",

@@ -333,3 +333,18 @@ def test_trailing_spaces_alone_are_read_as_one_site_and_said_so():
     [p] = problems(r.report, "site_spelling")
     assert p.rows == (3,) and "read as one site, 'WRH'" in p.message
     assert r.frame["site"].unique().tolist() == ["WRH"] and r.frame["value"].tolist() == [1, 2]
+
+
+def test_a_trust_level_total_for_a_metric_no_site_reports_is_kept():
+    # sites report attendances; beds only come as a trust figure: nothing is counted twice
+    r = read("date,site,metric,value\n2024-01-01,WRH,attendances,100\n2024-01-01,ALX,attendances,50\n"
+             "2024-01-01,Total,occupied_beds,700\n2024-01-02,WRH,attendances,110\n"
+             "2024-01-02,ALX,attendances,55\n2024-01-02,Total,occupied_beds,705\n")
+    assert not problems(r.report, "total_site")
+    beds = r.frame[r.frame["metric"] == "occupied_beds"]
+    assert list(beds["value"]) == [700, 705]
+
+
+def test_a_thousands_number_with_a_trailing_point_is_read():
+    r = read("date,site,attendances\n2024-01-01,WRH,\"1,234.\"\n2024-01-02,WRH,\"1,240\"\n")
+    assert r.report.ok and list(r.frame["value"]) == [1234, 1240]
