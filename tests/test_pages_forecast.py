@@ -172,3 +172,10 @@ def test_accuracy_ranks_models_on_the_same_forecasts():
     assert unranked == {"A": ["mstl"]}
     counts = fair.groupby("model").size().to_dict()
     assert counts == {"count_glm": 6, "ets": 6}  # both on origins 2-4 only
+
+
+def test_fan_chart_wording_for_monthly_data():
+    from ui.forecasting import _change_text, backtest_description
+    assert "1 month apart" in backtest_description("monthly")
+    assert _change_text(109.8, 100.0, False, "month") == ", 9.8% more than a year earlier"
+    assert _change_text(100.2, 100.0, True, "day") == ", about the same as a year earlier"

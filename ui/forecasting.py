@@ -243,10 +243,12 @@ def _change_text(now: float, before: float, stock: bool, noun: str) -> str:
     if not np.isfinite(before) or before <= 0:
         return ""
     pct = 100 * (now - before) / before
+    # 'a year earlier': the same weekdays 52 weeks back, or the same months (short enough that
+    # an 18-month title still fits the chart)
     if abs(pct) < 0.5:
-        return f", about the same as the same {noun}s last year"
+        return ", about the same as a year earlier"
     word = ("above" if pct > 0 else "below") if stock else ("more" if pct > 0 else "fewer")
-    return f", {abs(pct):.1f}% {word} than the same {noun}s last year"
+    return f", {abs(pct):.1f}% {word} than a year earlier"
 
 
 def _headline(site: str, metric: str, frequency: str, horizon: int, fc: pd.DataFrame,
@@ -349,13 +351,14 @@ def forecast_view(activity: pd.DataFrame, *, site: str, metric: str, model: str,
     contract = fc.assign(generated_at=generated, data_through=data_through)
     title = _headline(site, metric, frequency, int(horizon), fc, series)
     first, last = shown["date"].min(), shown["date"].max()
-    date_fmt = "%d %b %Y %H:%M" if frequency == "hourly" else "%d %b %Y"
+    date_fmt = {"hourly": "%d %b %Y %H:%M", "monthly": "%b %Y"}.get(frequency, "%d %b %Y")
     covid = " COVID-19 period left out of fitting." if exclude else ""
     subtitle = [
         f"{_VIEW_ADJ[view]} forecast {first:{date_fmt}} to {last:{date_fmt}} with 50%, 80% and 95% "
         f"ranges; actuals from {actuals['date'].min():{date_fmt}}.{covid}",
-        f"Model: {model_label(sel['model'])}. Source: {source or 'active data'}, data through "
-        f"{data_through:{date_fmt}}; generated {generated:%d %b %Y %H:%M}.",
+        f"Model: {model_label(sel['model'])}.",
+        f"Source: {source or 'active data'}, data through {data_through:{date_fmt}}; "
+        f"generated {generated:%d %b %Y %H:%M}.",
     ]
     return ForecastView(
         site=site, metric=metric, view=view, horizon=int(horizon), unit=unit, history=actuals,
@@ -697,7 +700,8 @@ def backtest_description(frequency: str) -> str:
     """What the backtest does, in a sentence or two, for the page's caption."""
     cfg = _BACKTEST.get(frequency, _BACKTEST["daily"])
     noun = _PERIOD_NOUN.get(frequency, "period")
-    apart = f"{cfg['step'] // 168} weeks" if frequency == "hourly" else f"{cfg['step']} {noun}s"
+    apart = (f"{cfg['step'] // 168} weeks" if frequency == "hourly" else
+             f"{cfg['step']} {noun}{'s' if cfg['step'] != 1 else ''}")  # '1 month apart'
     return (f"A rolling-origin backtest: each model is refitted on the data up to {cfg['origins']} "
             f"past dates, {apart} apart, forecasts the next {cfg['horizon']} {noun}s, "
             "and is scored against what actually happened. Only data up to each date is used, "
