@@ -95,8 +95,9 @@ def chart(res: spc.SPCResult, *, metric: str, view: str, sites: list[str], sourc
     title = (f"{label}: unusual variation in the latest {when} at {', '.join(unusual)}" if unusual else
              f"{label}: the latest {when} is within the usual range at every site shown")
     first, last = res.points["date"].min(), res.points["date"].max()
+    fmt = "%b %Y" if view == "monthly" else "%d %b %Y"  # a month is 'Mar 2019', not its first day
     out = spc_chart(res, title=title, metric=metric, sites=sites, view=view,
-                    subtitle=f"{view.capitalize()}, {first:%d %b %Y} to {last:%d %b %Y}; Making Data Count XmR",
+                    subtitle=f"{view.capitalize()}, {first:{fmt}} to {last:{fmt}}; Making Data Count XmR",
                     footnote=f"Source: {source} · generated {pd.Timestamp.now():%d %b %Y %H:%M}",
                     y_title=label, width=820 if len(sites) == 1 else 400)
     # a fixed width (shown at its own size): when stretched, the mean and limit labels at the right
