@@ -42,7 +42,16 @@ if len(dates) > 8:
     dates = dates[-shown:]
 else:
     c6.caption(f"All {len(dates)} periods are shown; limits from so few points are a rough guide only.")
-with st.expander("Baseline, rebasing and outliers", icon=":material/tune:"):
+# a rebase date chosen earlier but now before the periods shown cannot be applied: say so
+# rather than let it vanish from the picker without a word
+dropped = [d for d in st.session_state.get(f"spc_rebase_{view}", []) if d not in set(dates[1:])]
+if dropped:
+    st.session_state[f"spc_rebase_{view}"] = [d for d in st.session_state[f"spc_rebase_{view}"] if d not in dropped]
+with st.expander("Baseline, rebasing and outliers", icon=":material/tune:", expanded=bool(dropped)):
+    if dropped:
+        st.warning("The new period at " + ", ".join(f"{d:%d %b %Y}" for d in dropped) + " is before the "
+                   "periods shown, so it is no longer applied; show more periods to use it again.",
+                   icon=":material/info:")
     b1, b2 = st.columns(2)
     base_from = b1.selectbox("Baseline from", dates, index=0, format_func=lambda d: f"{d:%d %b %Y}",
                              key=f"spc_base_from_{view}")

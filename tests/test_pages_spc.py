@@ -61,6 +61,11 @@ def test_spc_page_rebases_only_where_the_user_says(spc_page):
     after = at.dataframe[0].value.set_index("Site")["Mean"]
     assert not at.exception and len(after) == 2
     assert (before != after).any()          # the latest period's mean now comes from the new period only
+    # showing fewer periods than reach back to the new period says it is no longer applied
+    at.slider(key="spc_shown_weekly").set_value(20).run()
+    assert not at.exception
+    assert any("is before the periods shown, so it is no longer applied" in w.value for w in at.warning)
+    assert at.multiselect(key="spc_rebase_weekly").value == []
     # a baseline that ends before it starts is refused with a reason
     dates = at.selectbox(key="spc_base_from_weekly").options
     at.selectbox(key="spc_base_from_weekly").set_value(dates[-1]).run()
