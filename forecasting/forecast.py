@@ -286,10 +286,13 @@ def _forecast_auto(y, ctx, horizon, quantiles) -> SeriesForecast:
     pick = best if scores[best] < (1 - _SWITCH_MARGIN) * scores[default] else default
     members = options[pick]
     frames, notes = [], []
-    for name in members:
-        f, used, n = _fit_with_fallback(name, y, ctx, horizon, quantiles)
+    made_by = []  # what made each member's forecast: the member, or its fallback
+    for member in members:
+        f, used, n = _fit_with_fallback(member, y, ctx, horizon, quantiles)
         frames.append(f)
         notes += n
+        made_by.append(used)
+    fell_back = made_by != members
     joined = []
     if pick != "seasonal_naive":
         # candidates the history is too short to refit at any of the backtest's origins (ETS and
@@ -318,14 +321,19 @@ def _forecast_auto(y, ctx, horizon, quantiles) -> SeriesForecast:
         reason += (f" {', '.join(REGISTRY[n].label for n in joined)}: too little history to "
                    "backtest, averaged in because combinations of different models are usually "
                    "more accurate than any one.")
-    name = "+".join(members + joined)
+    name = "+".join(dict.fromkeys(made_by + joined))
+    if fell_back:
+        reason += (f" It could not be fitted on the whole history, so "
+                   f"{' + '.join(REGISTRY[n].label for n in dict.fromkeys(made_by))} made the forecast.")
     if _level_notes(frames):
         reason += " " + _level_notes(frames)
     factors = s * _growth(frame, ctx.frequency)
     if factors[-1] > s + 1e-9:
         reason += (" Interval width grows with the square root of the steps ahead, as a drifting "
                    f"level's errors do (x{factors[-1]:.2f} at {len(factors)} periods).")
-    return SeriesForecast(_apply_scale(frame, factors, quantiles), name, reason, s, notes, scores, pick)
+    # the backtest scores describe the forecast only when the pick itself made it
+    return SeriesForecast(_apply_scale(frame, factors, quantiles), name, reason, s, notes, scores,
+                          "" if fell_back else pick)
 
 
 def _forecast_series(task: dict) -> SeriesForecast:

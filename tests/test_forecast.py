@@ -292,3 +292,23 @@ def test_an_unknown_holiday_calendar_is_refused_not_ignored():
         forecast(_flat(200), 14, holidays="XX", n_jobs=1)
     with pytest.raises(ValueError, match="Unknown holiday calendar"):
         backtest(_flat(200), 14, holidays="XX", n_jobs=1)
+
+
+def test_when_autos_pick_fails_on_the_whole_history_the_fallback_is_named(monkeypatch):
+    fmod = sys.modules["forecasting.forecast"]  # the package re-exports forecast() under this name
+    from forecasting.models import ModelFitError
+    hist = _flat(400, start="2023-01-01")
+    real = fmod._fit_predict
+
+    def flaky(name, y, ctx, horizon, quantiles):
+        # every model fits at the backtest origins, but only seasonal naive on the whole history
+        if name not in ("seasonal_naive", "recent_level") and len(y) == 400:
+            raise ModelFitError("did not converge")
+        return real(name, y, ctx, horizon, quantiles)
+
+    monkeypatch.setattr(fmod, "_fit_predict", flaky)
+    fc = forecast(hist, 14, n_jobs=1)
+    sel = fc.attrs["selection"].iloc[0]
+    assert sel["model"] == "seasonal_naive"
+    assert "could not be fitted on the whole history, so Seasonal naive made the forecast" in sel["reason"]
+    assert np.isnan(sel["backtest_pinball"])  # the scores were not of the model that forecast
