@@ -56,6 +56,8 @@ def resample_activity(activity: pd.DataFrame, view: str = "weekly") -> pd.DataFr
         raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}.")
     if activity.empty:
         return activity.assign(days=pd.Series(dtype=int), complete=pd.Series(dtype=bool))
+    if view == "monthly":
+        activity = _spread_weeks(activity)
     df = activity.assign(date=activity["date"].dt.to_period(VIEWS[view]).dt.start_time,
                          _day=activity["date"].dt.normalize(), _orig=activity["date"])
     out = []
@@ -90,6 +92,26 @@ def resample_activity(activity: pd.DataFrame, view: str = "weekly") -> pd.DataFr
 
 
 _RANK = {"hourly": 0, "daily": 1, "weekly": 2, "monthly": 3}
+
+
+def _spread_weeks(activity: pd.DataFrame) -> pd.DataFrame:
+    """Weekly rows as seven daily rows, so a week that straddles two months adds to both.
+
+    Each weekly row is taken to start its week (week commencing). A count is shared equally
+    over the seven days; a census keeps its level on each. Without this, a month holding five
+    week-commencing dates showed five weeks' activity and the next four.
+    """
+    freq = _series_frequency(activity)
+    weekly = np.asarray(_per_row(activity, freq) == "weekly", dtype=bool)
+    if not weekly.any():
+        return activity
+    weeks = activity[weekly]
+    days = weeks.loc[weeks.index.repeat(7)].copy()
+    offset = np.tile(np.arange(7), len(weeks))
+    days["date"] = days["date"] + pd.to_timedelta(offset, unit="D")
+    share = np.where(days["metric"].isin(list(STOCK_METRICS)), 1.0, 1 / 7)
+    days["value"] = days["value"].to_numpy(dtype=float) * share
+    return pd.concat([activity[~weekly], days], ignore_index=True)
 
 
 def _series_frequency(activity: pd.DataFrame) -> pd.Series:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from forecasting import load_sample
 from forecasting.summary import headline_figures, headline_sentence, headline_table, resample_activity
@@ -75,3 +76,14 @@ def test_a_monthly_series_never_makes_whole_weeks():
     assert not weekly.loc[weekly["metric"] == "attendances", "complete"].any()
     adm = weekly.loc[weekly["metric"] == "admissions", "complete"]
     assert adm.iloc[1:-1].all() and not adm.iloc[0] and not adm.iloc[-1]  # part weeks at either end
+
+
+def test_weeks_that_straddle_two_months_add_to_both():
+    # week-commencing Mondays from 3 Jan 2022, 1,000 a week: every whole month is about 1000 x days / 7
+    weeks = _series(pd.date_range("2022-01-03", periods=52, freq="7D"), 1000.0)
+    months = resample_activity(weeks, "monthly").set_index("date")
+    whole = months[months["complete"]]
+    assert len(whole) == 11 and not months["complete"].iloc[0]  # January starts on the 3rd
+    expected = 1000 * whole.index.days_in_month / 7
+    np.testing.assert_allclose(whole["value"].to_numpy(), expected.to_numpy())
+    assert months["value"].sum() == pytest.approx(52_000)  # nothing lost or counted twice
