@@ -140,3 +140,29 @@ def test_nurse_led_sites_only_when_the_data_can_tell():
     from forecasting.capacity.outlook import nurse_led_sites
     assert nurse_led_sites(load_sample("daily")) == ("Kidderminster",)
     assert nurse_led_sites(load_sample("hourly")) == ()      # attendances only: an ED looks like an MIU
+
+
+def test_census_from_spells_is_refused_outside_the_extract_at_any_site():
+    """Data ending before the extract starts, or a site whose spells stop early, gives no census rather than ~0."""
+    spells = read_spells(SAMPLE_DIR / "spells.csv")
+    summary = {"Alexandra": (7.0, 15.0), "Worcestershire Royal": (7.0, 15.0)}
+    early = _forecast("admissions", {"Alexandra": 45, "Worcestershire Royal": 70}, start="2024-07-01")
+    with pytest.raises(OutlookError) as err:
+        bed_outlook(early, bed_base=BED_BASE, spells=spells, spells_window_start="2024-11-01")
+    assert str(err.value).startswith("The spells extract starts on 01 Nov 2024, after the data's last day "
+                                     "30 Jun 2024")
+    assert "Load a spells extract that covers 30 Jun 2024, or enter the number of inpatients" in str(err.value)
+    with pytest.raises(OutlookError, match="starts on 01 Nov 2024"):   # no window given: its first discharge
+        bed_outlook(early, bed_base=BED_BASE, spells=spells, los_summary=summary)
+    # the night before the first day is covered: everyone in a bed then is still in on the first day
+    ok = bed_outlook(_forecast("admissions", {"Alexandra": 45, "Worcestershire Royal": 70}, start="2024-11-01",
+                               days=30), bed_base=BED_BASE, spells=spells, los_summary=summary, horizon=30)
+    assert ok.census.set_index("site")["inpatients"].min() > 100
+    stopped = spells[(spells["site"] != "Worcestershire Royal") | (spells["admission_date"] < "2025-06-01")]
+    stopped = stopped.assign(discharge_date=stopped["discharge_date"].where(
+        (stopped["site"] != "Worcestershire Royal") | (stopped["discharge_date"] < "2025-06-01")))
+    with pytest.raises(OutlookError, match=r"spells extract ends on 31 May 2025 for Worcestershire Royal, "
+                                           r"before the data's last day 31 Oct 2025"):
+        bed_outlook(ADM, bed_base=BED_BASE, spells=stopped, los_summary=summary)
+    with pytest.raises(OutlookError, match="no spells for Worcestershire Royal.*enter the number of inpatients"):
+        bed_outlook(ADM, bed_base=BED_BASE, spells=spells[spells["site"] == "Alexandra"], los_summary=summary)

@@ -140,17 +140,50 @@ def _fitted_stay(site: str, mean: float, p90: float) -> LengthOfStay:
                        "for so short a mean); check the two figures.")
 
 
-def _census(sites, spells, census_counts, los, on_date) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _check_spells_cover(spells, sites, on_date, window_start) -> None:
+    """Refuse a midnight census on ``on_date`` that the spells extract does not cover at every site.
+
+    The extract covers a night from its first day (``window_start``, else its earliest discharge:
+    a patient in a bed that night is discharged the next day or later) to its last date per site;
+    outside that the census would count only some of the patients in a bed, or none.
+    """
+    dates = spells[["admission_date", "discharge_date"]]
+    if window_start is not None:
+        first = pd.Timestamp(window_start)
+    else:
+        first = spells["discharge_date"].min()
+        if pd.isna(first):
+            first = spells["admission_date"].min()
+    if pd.notna(first) and on_date < first - pd.Timedelta(days=1):
+        raise OutlookError(
+            f"The spells extract starts on {first:%d %b %Y}, after the data's last day {on_date:%d %b %Y}, "
+            "so it cannot give the inpatients in a bed then (it holds only patients in hospital on or "
+            f"after {first:%d %b %Y}). Load a spells extract that covers {on_date:%d %b %Y}, or "
+            "enter the number of inpatients per site by hand.")
+    last = dates.max(axis=1).groupby(spells["site"]).max()
+    absent = [s for s in sites if s not in last.index]
+    if absent:
+        raise OutlookError(
+            f"The spells extract has no spells for {', '.join(absent)}, so it cannot give the inpatients "
+            "in a bed there now. Give an extract that covers every site with admissions, or enter the "
+            "number of inpatients per site by hand.")
+    early = {s: last[s] for s in sites if last[s] < on_date}
+    if early:
+        ends = " and on ".join(f"{d:%d %b %Y} for {', '.join(s for s in early if early[s] == d)}"
+                               for d in sorted(set(early.values())))
+        raise OutlookError(
+            f"The spells extract ends on {ends}, before the data's last day {on_date:%d %b %Y}, so it "
+            "cannot give the inpatients in a bed now. Enter the number of inpatients per site instead, "
+            "or use a current extract.")
+
+
+def _census(sites, spells, census_counts, los, on_date,
+            window_start=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The inpatients in a bed at the census before the forecast, and a table of where from."""
     if census_counts is None:
         if spells is None:
             raise OutlookError("Give a spells extract or the number of inpatients per site now.")
-        last = max(spells["admission_date"].max(), spells["discharge_date"].max())
-        if last < on_date:
-            raise OutlookError(
-                f"The spells extract ends on {last:%d %b %Y}, before the data's last day "
-                f"{on_date:%d %b %Y}, so it cannot give the inpatients in a bed now. Enter the "
-                "number of inpatients per site instead, or use a current extract.")
+        _check_spells_cover(spells, sites, on_date, window_start)
         census = census_from_spells(spells, on_date)
         census = census[census["site"].isin(sites)]
         how = f"patients in a bed at midnight on {on_date:%d %b %Y}, from the spells extract"
@@ -216,7 +249,8 @@ def bed_outlook(forecast: pd.DataFrame, *, bed_base: pd.DataFrame, spells: pd.Da
         los_rows.append({"site": site, "source": stay.source, "mean_now": round(stay.mean, 2),
                          "mean_in_scenario": round(los[site].mean, 2),
                          "median": los[site].percentile(0.5), "p90": los[site].percentile(0.9)})
-    census, census_table = _census(list(sites), spells, census_counts, base_los, on_date)
+    census, census_table = _census(list(sites), spells, census_counts, base_los, on_date,
+                                   spells_window_start)
     missing = [s for s in sites if s not in set(bed_base["site"])]
     if missing:
         raise OutlookError(f"The {bed_base_label} has no rows for {', '.join(missing)}. "
