@@ -13,7 +13,7 @@ from scipy import stats
 from forecasting import load_sample
 from forecasting.capacity.beds import (
     DEFAULT_QUANTILES, BedBaseError, OpelBands, bed_base_by_date, bed_occupancy, census_from_counts,
-    census_from_spells, combine_sites, compare_with_bed_base, days_at_risk, simulate_occupancy,
+    census_from_spells, combine_sites, compare_with_bed_base, days_at_risk, read_bed_base, simulate_occupancy,
 )
 from forecasting.capacity.los import LengthOfStay, SpellsError, kaplan_meier, read_spells
 
@@ -195,6 +195,27 @@ def test_bed_base_rejects_bad_rows_and_gaps():
         bed_base_by_date(bad, pd.DatetimeIndex(["2025-01-01"]))
     with pytest.raises(BedBaseError, match="No bed base for Alexandra"):
         bed_base_by_date(base[base["site"] == "Alexandra"], pd.DatetimeIndex(["2030-01-01"]))
+
+
+def test_bed_base_reads_uk_dates_day_first_and_iso_as_before():
+    uk = pd.DataFrame({"site": "A", "date_from": ["01/04/2019", "01/12/2025"], "date_to": ["30/11/2025", "31/03/2027"],
+                       "core_beds": ["352", "380"], "escalation_beds": ["20", "20"]})
+    read = read_bed_base(uk)
+    assert list(read["date_from"]) == [pd.Timestamp("2019-04-01"), pd.Timestamp("2025-12-01")]  # not 4 Jan, 12 Jan
+    winter = bed_base_by_date(uk, pd.DataFrame({"site": "A", "date": pd.date_range("2025-11-29", periods=4)}))
+    assert list(winter["core_beds"]) == [352, 352, 380, 380]  # the new ward counts from 1 December
+    iso = uk.assign(date_from=["2019-04-01", "2025-12-01"], date_to=["2025-11-30", "2027-03-31"])
+    assert read_bed_base(iso)[["date_from", "date_to"]].equals(read[["date_from", "date_to"]])
+
+
+def test_bed_base_names_the_column_and_rows_of_unreadable_dates():
+    bad = pd.DataFrame({"site": "A", "date_from": ["01/04/2019", "31/02/2025", "soon"],
+                        "date_to": ["31/01/2025", "31/03/2027", ""], "core_beds": 300, "escalation_beds": 20})
+    with pytest.raises(BedBaseError) as err:
+        read_bed_base(bad)
+    text = str(err.value)
+    assert "column 'date_from', rows 3, 4: Date could not be read (e.g. '31/02/2025', 'soon')" in text
+    assert "column 'date_to', row 4: Date is blank" in text
 
 
 # ---------------------------------------------------------------- Monte Carlo check

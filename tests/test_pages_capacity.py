@@ -127,6 +127,12 @@ def test_bad_bed_base_and_spells_uploads_name_the_rows():
                   b"P2,Alexandra,2025-03-10,\n")
     with pytest.raises(cap.CapacityUnavailable, match=r"spells\.csv: .*row 2: Discharge is before admission"):
         cap.read_spells_file(cap.InputFile("spells.csv", bad_spells))
+    uk_base = (b"site,date_from,date_to,core_beds,escalation_beds\nAlexandra,01/04/2019,30/11/2025,352,20\n"
+               b"Alexandra,01/12/2025,31/03/2027,380,20\n")
+    read = cap.read_bed_base_file(cap.InputFile("uk_beds.csv", uk_base))  # day-first, so no overlap
+    assert list(read["date_from"].dt.strftime("%d %b %Y")) == ["01 Apr 2019", "01 Dec 2025"]
+    with pytest.raises(cap.CapacityUnavailable, match=r"uk_beds\.csv: .*column 'date_to', row 3: Date could not be read"):
+        cap.read_bed_base_file(cap.InputFile("uk_beds.csv", uk_base.replace(b"31/03/2027", b"31/04/2027")))
     good = cap.read_spells_file(cap.InputFile("spells.csv", bad_spells.replace(b"2025-03-01", b"2025-03-12")))
     assert "patient_id" not in good.columns and len(good) == 2  # identifiers dropped on read
 

@@ -10,7 +10,7 @@ import streamlit as st
 from forecasting import charts
 from forecasting.calendar import COVID_EXCLUSION
 from forecasting.capacity import outlook as engine
-from forecasting.capacity.beds import BedBaseError, bed_base_by_date
+from forecasting.capacity.beds import BedBaseError, bed_base_by_date, read_bed_base
 from forecasting.capacity.los import GROUPS, LengthOfStay, SpellsError, read_spells, stay_by_group
 from forecasting.capacity.outlook import (DEFINITION, BedOutlook, OutlookError, WorkforceOutlook,
                                           bed_headlines, daily_table, latest_census, queue_table,
@@ -144,18 +144,18 @@ def read_spells_file(file: InputFile) -> pd.DataFrame:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def read_bed_base_file(file: InputFile) -> pd.DataFrame:
-    """The dated bed base (site, date_from, date_to, core_beds, escalation_beds), checked."""
+    """The dated bed base (site, date_from, date_to, core_beds, escalation_beds), checked.
+
+    Dates are read as everywhere else in the workbench: ISO or UK day-first (01/04/2019 is 1 April).
+    """
     frame = _table(file)
     try:
-        bed_base_by_date(frame, pd.to_datetime(frame.get("date_from", pd.Series(dtype=str)),
-                                                errors="coerce").dropna())
+        out = read_bed_base(frame)
+        bed_base_by_date(out, out["date_from"].drop_duplicates())
     except BedBaseError as exc:
         raise CapacityUnavailable(f"{file.name}: {exc}") from None
-    out = frame.copy()
-    out["date_from"] = pd.to_datetime(out["date_from"])
-    out["date_to"] = pd.to_datetime(out["date_to"])
     for col in ("core_beds", "escalation_beds"):
-        out[col] = pd.to_numeric(out[col]).astype(int)
+        out[col] = out[col].astype(int)
     return out
 
 

@@ -10,9 +10,11 @@ import pandas as pd
 from scipy import stats
 
 from forecasting.capacity.los import LengthOfStay, read_spells
+from forecasting.io import parse_dates
+from forecasting.schema import ValidationReport
 
 __all__ = ["APPROXIMATION", "DEFAULT_QUANTILES", "BedBaseError", "OpelBands", "bed_occupancy",
-           "bed_base_by_date", "census_from_counts", "census_from_spells", "combine_sites",
+           "bed_base_by_date", "read_bed_base", "census_from_counts", "census_from_spells", "combine_sites",
            "compare_with_bed_base", "days_at_risk", "simulate_occupancy"]
 
 DEFAULT_QUANTILES = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
@@ -200,27 +202,41 @@ def bed_occupancy(admissions: pd.DataFrame, length_of_stay, *, census: pd.DataFr
 
 
 # ---------------------------------------------------------------- bed base
-def bed_base_by_date(bed_base_frame: pd.DataFrame, dates) -> pd.DataFrame:
-    """Core and escalation beds per site and date from dated bed-base rows.
+_BED_BASE_COLUMNS = ("site", "date_from", "date_to", "core_beds", "escalation_beds")
 
-    Parameters
-    ----------
-    bed_base_frame : DataFrame
-        site, date_from, date_to (inclusive), core_beds, escalation_beds.
-    dates : DataFrame with site and date, or a sequence of dates (then every site)
+
+def _bed_base_dates(values: pd.Series, rows: np.ndarray, column: str, report: ValidationReport) -> pd.Series:
+    """One date column, read as the rest of the workbench reads dates (ISO or UK day-first)."""
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        values = values.where(values.notna(), "")
+    out = parse_dates(values, rows, column, report)
+    missing = out.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(values) and missing.any():  # already dates: NaT is a blank
+        report.add("error", "blank_date", "Date is blank.", "Fill in the date or delete the row.",
+                   column=column, rows=rows[missing])
+    return out.dt.normalize()
+
+
+def read_bed_base(bed_base_frame: pd.DataFrame) -> pd.DataFrame:
+    """The bed base with dates read day-first (``01/04/2019`` is 1 April) or ISO, and beds as numbers.
+
+    Row numbers in messages are spreadsheet rows: the ``_row`` column when the reader kept one,
+    else the header is row 1. Raises :class:`BedBaseError` naming the column and rows of every
+    problem (unreadable or blank dates, date_to before date_from, missing or negative beds).
     """
     b = bed_base_frame.copy()
-    need = {"site", "date_from", "date_to", "core_beds", "escalation_beds"}
+    need = set(_BED_BASE_COLUMNS)
     if need - set(b.columns):
         raise BedBaseError(f"The bed base is missing column(s) {sorted(need - set(b.columns))}.")
-    b["date_from"] = pd.to_datetime(b["date_from"], errors="coerce")
-    b["date_to"] = pd.to_datetime(b["date_to"], errors="coerce")
+    b = b.reset_index(drop=True)
+    rows = (pd.to_numeric(b["_row"]).to_numpy() if "_row" in b.columns else np.arange(len(b)) + 2).astype(int)
+    report = ValidationReport()
+    for col in ("date_from", "date_to"):
+        b[col] = _bed_base_dates(b[col], rows, col, report)
     for col in ("core_beds", "escalation_beds"):
         b[col] = pd.to_numeric(b[col], errors="coerce")
-    rows = np.arange(len(b)) + 2
-    problems = []
+    problems = [f"column '{p.column}', {p.where(5)}: {p.message} {p.action}" for p in report.errors]
     for mask, text in [
-        (b["date_from"].isna() | b["date_to"].isna(), "date_from/date_to missing or not a date"),
         (b["date_to"] < b["date_from"], "date_to is before date_from"),
         (b["core_beds"].isna() | (b["core_beds"] < 0), "core_beds missing or negative"),
         (b["escalation_beds"].isna() | (b["escalation_beds"] < 0), "escalation_beds missing or negative"),
@@ -229,7 +245,21 @@ def bed_base_by_date(bed_base_frame: pd.DataFrame, dates) -> pd.DataFrame:
         if m.any():
             problems.append(f"rows {', '.join(map(str, rows[m][:5]))}: {text}")
     if problems:
-        raise BedBaseError("The bed base has problems: " + "; ".join(problems) + ".")
+        raise BedBaseError("The bed base has problems: " + "; ".join(p.rstrip(".") for p in problems) + ".")
+    return b
+
+
+def bed_base_by_date(bed_base_frame: pd.DataFrame, dates) -> pd.DataFrame:
+    """Core and escalation beds per site and date from dated bed-base rows.
+
+    Parameters
+    ----------
+    bed_base_frame : DataFrame
+        site, date_from, date_to (inclusive; ISO or UK day-first text, or dates), core_beds,
+        escalation_beds.
+    dates : DataFrame with site and date, or a sequence of dates (then every site)
+    """
+    b = read_bed_base(bed_base_frame)
     if isinstance(dates, pd.DataFrame):
         want = dates[["site", "date"]].drop_duplicates()
     else:
