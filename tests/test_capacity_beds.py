@@ -13,7 +13,8 @@ from scipy import stats
 from forecasting import load_sample
 from forecasting.capacity.beds import (
     DEFAULT_QUANTILES, BedBaseError, OpelBands, bed_base_by_date, bed_occupancy, census_from_counts,
-    census_from_spells, combine_sites, compare_with_bed_base, days_at_risk, read_bed_base, simulate_occupancy,
+    census_from_spells, combine_sites, compare_with_bed_base, days_at_risk, check_bed_base_periods, read_bed_base,
+    simulate_occupancy,
 )
 from forecasting.capacity.los import LengthOfStay, SpellsError, kaplan_meier, read_spells
 
@@ -206,6 +207,19 @@ def test_bed_base_reads_uk_dates_day_first_and_iso_as_before():
     assert list(winter["core_beds"]) == [352, 352, 380, 380]  # the new ward counts from 1 December
     iso = uk.assign(date_from=["2019-04-01", "2025-12-01"], date_to=["2025-11-30", "2027-03-31"])
     assert read_bed_base(iso)[["date_from", "date_to"]].equals(read[["date_from", "date_to"]])
+
+
+def test_bed_base_periods_are_checked_site_by_site():
+    base = pd.DataFrame({"site": ["A", "B", "B"], "date_from": ["2024-04-01", "2025-04-01", "2026-04-01"],
+                         "date_to": ["2027-03-31", "2026-03-31", "2027-03-31"], "core_beds": 300,
+                         "escalation_beds": 20})
+    check_bed_base_periods(base)  # B starting a year after A is not a gap in B
+    gap = base.assign(date_from=["2024-04-01", "2025-04-01", "2026-05-01"])
+    with pytest.raises(BedBaseError, match=r"no bed base for B from 2026-04-01 to 2026-04-30 \(between rows 3 and 4\)"):
+        check_bed_base_periods(gap)
+    overlap = base.assign(date_from=["2024-04-01", "2025-04-01", "2026-03-01"])
+    with pytest.raises(BedBaseError, match="rows 3 and 4 for B overlap from 2026-03-01 to 2026-03-31"):
+        check_bed_base_periods(overlap)
 
 
 def test_bed_base_names_the_column_and_rows_of_unreadable_dates():

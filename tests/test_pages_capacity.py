@@ -137,6 +137,17 @@ def test_bad_bed_base_and_spells_uploads_name_the_rows():
     assert "patient_id" not in good.columns and len(good) == 2  # identifiers dropped on read
 
 
+def test_sites_whose_bed_base_starts_later_are_accepted(daily):
+    base = (b"site,date_from,date_to,core_beds,escalation_beds\nAlexandra,2024-04-01,2027-03-31,352,20\n"
+            b"Worcestershire Royal,2025-04-01,2027-03-31,540,34\n")
+    outlook = cap.bed_outlook(daily, cap.BedSettings(horizon=30, bed_base=cap.InputFile("later.csv", base)))
+    assert cap.bed_headlines(outlook, "Worcestershire Royal")["days"] == 30
+    gap = base + b"Alexandra,2027-05-01,2027-12-31,352,20\n"  # a real gap inside Alexandra's rows
+    with pytest.raises(cap.CapacityUnavailable,
+                       match=r"gap\.csv: .*no bed base for Alexandra from 2027-04-01 to 2027-04-30 \(between rows 2 and 4\)"):
+        cap.read_bed_base_file(cap.InputFile("gap.csv", gap))
+
+
 def test_los_from_summary_figures(daily):
     settings = cap.BedSettings(horizon=30, los_source="summary",
                                los_summary=(("Alexandra", 9.0, 20.0), ("Worcestershire Royal", 7.0, 15.0)))

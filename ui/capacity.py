@@ -10,7 +10,7 @@ import streamlit as st
 from forecasting import charts
 from forecasting.calendar import COVID_EXCLUSION
 from forecasting.capacity import outlook as engine
-from forecasting.capacity.beds import BedBaseError, bed_base_by_date, read_bed_base
+from forecasting.capacity.beds import BedBaseError, check_bed_base_periods, read_bed_base
 from forecasting.capacity.los import GROUPS, LengthOfStay, SpellsError, read_spells, stay_by_group
 from forecasting.capacity.outlook import (DEFINITION, BedOutlook, OutlookError, WorkforceOutlook,
                                           bed_headlines, daily_table, latest_census, queue_table,
@@ -151,7 +151,7 @@ def read_bed_base_file(file: InputFile) -> pd.DataFrame:
     frame = _table(file)
     try:
         out = read_bed_base(frame)
-        bed_base_by_date(out, out["date_from"].drop_duplicates())
+        check_bed_base_periods(out)  # each site over its own dates: sites may start on different days
     except BedBaseError as exc:
         raise CapacityUnavailable(f"{file.name}: {exc}") from None
     for col in ("core_beds", "escalation_beds"):

@@ -14,7 +14,7 @@ from forecasting.io import parse_dates
 from forecasting.schema import ValidationReport
 
 __all__ = ["APPROXIMATION", "DEFAULT_QUANTILES", "BedBaseError", "OpelBands", "bed_occupancy",
-           "bed_base_by_date", "read_bed_base", "census_from_counts", "census_from_spells", "combine_sites",
+           "bed_base_by_date", "check_bed_base_periods", "read_bed_base", "census_from_counts", "census_from_spells", "combine_sites",
            "compare_with_bed_base", "days_at_risk", "simulate_occupancy"]
 
 DEFAULT_QUANTILES = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
@@ -247,6 +247,33 @@ def read_bed_base(bed_base_frame: pd.DataFrame) -> pd.DataFrame:
     if problems:
         raise BedBaseError("The bed base has problems: " + "; ".join(p.rstrip(".") for p in problems) + ".")
     return b
+
+
+def check_bed_base_periods(bed_base_frame: pd.DataFrame) -> None:
+    """Each site's rows must cover its own dates, first date_from to last date_to, once each.
+
+    Sites are checked apart, so one site's rows may start later than another's; a gap or an
+    overlap between a site's rows raises :class:`BedBaseError` naming the site, dates and rows.
+    """
+    b = read_bed_base(bed_base_frame)
+    rows = (pd.to_numeric(b["_row"]).to_numpy() if "_row" in b.columns else np.arange(len(b)) + 2).astype(int)
+    b = b.assign(sheet_row=rows)
+    problems = []
+    for site, part in b.groupby("site", sort=False):
+        part = part.sort_values(["date_from", "date_to"], kind="stable")
+        reach, reach_row = None, None  # the latest date covered so far, and the row covering it
+        for r in part.itertuples(index=False):
+            if reach is not None and r.date_from <= reach:
+                problems.append(f"rows {reach_row} and {r.sheet_row} for {site} overlap from {r.date_from.date()} "
+                                f"to {min(reach, r.date_to).date()}; each date needs exactly one row")
+            elif reach is not None and r.date_from > reach + pd.Timedelta(days=1):
+                problems.append(f"no bed base for {site} from {(reach + pd.Timedelta(days=1)).date()} to "
+                                f"{(r.date_from - pd.Timedelta(days=1)).date()} (between rows {reach_row} and "
+                                f"{r.sheet_row}); add a row covering those dates")
+            if reach is None or r.date_to > reach:
+                reach, reach_row = r.date_to, r.sheet_row
+    if problems:
+        raise BedBaseError("The bed base has problems: " + "; ".join(problems[:5]) + ".")
 
 
 def bed_base_by_date(bed_base_frame: pd.DataFrame, dates) -> pd.DataFrame:
