@@ -166,3 +166,17 @@ def test_census_from_spells_is_refused_outside_the_extract_at_any_site():
         bed_outlook(ADM, bed_base=BED_BASE, spells=stopped, los_summary=summary)
     with pytest.raises(OutlookError, match="no spells for Worcestershire Royal.*enter the number of inpatients"):
         bed_outlook(ADM, bed_base=BED_BASE, spells=spells[spells["site"] == "Alexandra"], los_summary=summary)
+
+
+def test_a_site_missing_from_the_rota_is_refused_not_read_as_nobody_on_shift():
+    hourly = load_sample("hourly")
+    rota = read_rota(SAMPLE_DIR / "rota.csv")
+    att = _forecast("attendances", {"Alexandra": 180, "City Hospital": 150}, days=100)
+    hourly = pd.concat([hourly, hourly[hourly["site"] == "Alexandra"].assign(site="City Hospital")])
+    with pytest.raises(OutlookError) as err:
+        workforce_outlook(att, hourly_history=hourly, rota=rota, rota_label="bundled sample (rota.csv)")
+    assert str(err.value) == ("The rota (bundled sample (rota.csv)) has no rows for City Hospital, so the staff "
+                              "on shift there are not known. Upload a rota with rows for these sites (site, "
+                              "weekday, hour, clinicians, nurses).")
+    with pytest.raises(OutlookError, match=r"^The rota has no rows for City Hospital"):
+        workforce_outlook(att, hourly_history=hourly, rota=rota)

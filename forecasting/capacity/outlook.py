@@ -429,6 +429,12 @@ def workforce_outlook(forecast: pd.DataFrame, *, hourly_history: pd.DataFrame, r
     if hourly_forecast is not None:
         demand, from_hourly = _with_hourly_forecast(demand, apply_to_demand(
             _series(hourly_forecast, ATTENDANCES, None), scenario), hourly_hours)
+    not_rostered = sorted(set(sites) - set(rota["site"]))
+    if not_rostered:  # never read as nobody on shift: every hour would show as short
+        which = "The rota" + ("" if rota_label in ("", "rota") else f" ({rota_label})")
+        raise OutlookError(f"{which} has no rows for {', '.join(not_rostered)}, so the staff on shift there "
+                           "are not known. Upload a rota with rows for these sites (site, weekday, hour, "
+                           "clinicians, nurses).")
     required = staff_required(demand, params)
     try:
         rota = apply_to_rota(rota, scenario)
@@ -444,7 +450,6 @@ def workforce_outlook(forecast: pd.DataFrame, *, hourly_history: pd.DataFrame, r
     queue = (queue_check(demand[in_period], rota, params, wait_minutes=wait_minutes)
              .groupby(["site", "weekday", "hour"], as_index=False)
              .agg(arrivals=("arrivals", "mean"), servers=("servers", "mean"), p_wait_over=("p_wait_over", "mean")))
-    not_rostered = sorted(set(sites) - set(rota["site"]))
     p = params
     trace = (
         *describe(scenario),
@@ -460,8 +465,7 @@ def workforce_outlook(forecast: pd.DataFrame, *, hourly_history: pd.DataFrame, r
         + (", ".join(p.nurse_led_sites) if p.nurse_led_sites else "none") + ".",
         f"WTE: {p.hours_per_wte:g} contracted hours a week less {p.leave_allowance_pct:g} % leave and "
         f"sickness = {p.effective_hours_per_wte:.1f} rostered hours per WTE.",
-        f"Rota: {rota_label}, with the scenario's rota changes."
-        + (f" No rota rows for {', '.join(not_rostered)}: counted as nobody on shift." if not_rostered else ""),
+        f"Rota: {rota_label}, with the scenario's rota changes.",
         f"Queueing check: Erlang-C (M/M/c) per hour, an approximation: Poisson arrivals, exponential "
         f"clinician time of {p.clinician_minutes_per_patient:.0f} minutes, each hour in steady state.",
     )
