@@ -180,3 +180,21 @@ def test_a_site_missing_from_the_rota_is_refused_not_read_as_nobody_on_shift():
                               "weekday, hour, clinicians, nurses).")
     with pytest.raises(OutlookError, match=r"^The rota has no rows for City Hospital"):
         workforce_outlook(att, hourly_history=hourly, rota=rota)
+
+
+def test_spells_messages_and_assumptions_say_which_extract():
+    spells = read_spells(SAMPLE_DIR / "spells.csv")
+    label = "spells extract (bundled sample (spells.csv))"
+    out = bed_outlook(ADM, bed_base=BED_BASE, spells=spells, spells_window_start="2024-11-01", horizon=30,
+                      spells_label=label)
+    assert any(line.startswith("Inpatients now at Alexandra: ") and line.endswith(
+        "(patients in a bed at midnight on 31 Oct 2025, from the spells extract (bundled sample (spells.csv)))")
+        for line in out.trace)
+    assert set(out.census["source"]) == {"patients in a bed at midnight on 31 Oct 2025, from the " + label}
+    city = _forecast("admissions", {"Alexandra": 45, "City Hospital": 60})
+    with pytest.raises(OutlookError, match=r"^The spells extract \(bundled sample \(spells\.csv\)\) has no "
+                                           r"spells for City Hospital\."):
+        bed_outlook(city, bed_base=BED_BASE, spells=spells, spells_window_start="2024-11-01", spells_label=label)
+    with pytest.raises(OutlookError, match=r"^The spells extract \(bundled sample \(spells\.csv\)\) ends on"):
+        bed_outlook(_forecast("admissions", {"Alexandra": 45}, start="2026-03-01"), bed_base=BED_BASE,
+                    spells=spells, spells_label=label)

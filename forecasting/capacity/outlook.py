@@ -108,7 +108,8 @@ def latest_census(activity: pd.DataFrame, sites) -> dict[str, int]:
 
 
 # --------------------------------------------------------------------------- beds
-def _lengths_of_stay(sites, spells, los_summary, window_start) -> dict[str, LengthOfStay]:
+def _lengths_of_stay(sites, spells, los_summary, window_start,
+                     label="spells extract") -> dict[str, LengthOfStay]:
     if los_summary:
         out = {}
         for site in sites:
@@ -120,7 +121,7 @@ def _lengths_of_stay(sites, spells, los_summary, window_start) -> dict[str, Leng
         raise OutlookError("Give a spells extract or a mean and 90th percentile stay per site.")
     missing = [s for s in sites if s not in set(spells["site"])]
     if missing:
-        raise OutlookError(f"The spells extract has no spells for {', '.join(missing)}. Give an extract "
+        raise OutlookError(f"The {label} has no spells for {', '.join(missing)}. Give an extract "
                            "that covers every site with admissions, or a mean and 90th percentile stay.")
     try:
         return {s: LengthOfStay.from_spells(spells, site=s, window_start=window_start) for s in sites}
@@ -140,7 +141,7 @@ def _fitted_stay(site: str, mean: float, p90: float) -> LengthOfStay:
                        "for so short a mean); check the two figures.")
 
 
-def _check_spells_cover(spells, sites, on_date, window_start) -> None:
+def _check_spells_cover(spells, sites, on_date, window_start, label="spells extract") -> None:
     """Refuse a midnight census on ``on_date`` that the spells extract does not cover at every site.
 
     The extract covers a night from its first day (``window_start``, else its earliest discharge:
@@ -156,7 +157,7 @@ def _check_spells_cover(spells, sites, on_date, window_start) -> None:
             first = spells["admission_date"].min()
     if pd.notna(first) and on_date < first - pd.Timedelta(days=1):
         raise OutlookError(
-            f"The spells extract starts on {first:%d %b %Y}, after the data's last day {on_date:%d %b %Y}, "
+            f"The {label} starts on {first:%d %b %Y}, after the data's last day {on_date:%d %b %Y}, "
             "so it cannot give the inpatients in a bed then (it holds only patients in hospital on or "
             f"after {first:%d %b %Y}). Load a spells extract that covers {on_date:%d %b %Y}, or "
             "enter the number of inpatients per site by hand.")
@@ -164,7 +165,7 @@ def _check_spells_cover(spells, sites, on_date, window_start) -> None:
     absent = [s for s in sites if s not in last.index]
     if absent:
         raise OutlookError(
-            f"The spells extract has no spells for {', '.join(absent)}, so it cannot give the inpatients "
+            f"The {label} has no spells for {', '.join(absent)}, so it cannot give the inpatients "
             "in a bed there now. Give an extract that covers every site with admissions, or enter the "
             "number of inpatients per site by hand.")
     early = {s: last[s] for s in sites if last[s] < on_date}
@@ -172,21 +173,21 @@ def _check_spells_cover(spells, sites, on_date, window_start) -> None:
         ends = " and on ".join(f"{d:%d %b %Y} for {', '.join(s for s in early if early[s] == d)}"
                                for d in sorted(set(early.values())))
         raise OutlookError(
-            f"The spells extract ends on {ends}, before the data's last day {on_date:%d %b %Y}, so it "
+            f"The {label} ends on {ends}, before the data's last day {on_date:%d %b %Y}, so it "
             "cannot give the inpatients in a bed now. Enter the number of inpatients per site instead, "
             "or use a current extract.")
 
 
 def _census(sites, spells, census_counts, los, on_date,
-            window_start=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+            window_start=None, label="spells extract") -> tuple[pd.DataFrame, pd.DataFrame]:
     """The inpatients in a bed at the census before the forecast, and a table of where from."""
     if census_counts is None:
         if spells is None:
             raise OutlookError("Give a spells extract or the number of inpatients per site now.")
-        _check_spells_cover(spells, sites, on_date, window_start)
+        _check_spells_cover(spells, sites, on_date, window_start, label)
         census = census_from_spells(spells, on_date)
         census = census[census["site"].isin(sites)]
-        how = f"patients in a bed at midnight on {on_date:%d %b %Y}, from the spells extract"
+        how = f"patients in a bed at midnight on {on_date:%d %b %Y}, from the {label}"
         counts = census.groupby("site").size().reindex(sites, fill_value=0)
     else:
         counts = pd.Series({s: int(census_counts.get(s, 0)) for s in sites})
@@ -206,7 +207,8 @@ def bed_outlook(forecast: pd.DataFrame, *, bed_base: pd.DataFrame, spells: pd.Da
                 los_summary: dict | None = None, census_counts: dict | None = None,
                 scenario: Scenario = BASELINE, horizon: int | None = 90, opel=(0.85, 0.92, 1.0),
                 spells_window_start=None, history: pd.DataFrame | None = None, generated_at=None,
-                bed_base_label: str = "bed base", model_text: str = "", source: str = "") -> BedOutlook:
+                bed_base_label: str = "bed base", spells_label: str = "spells extract", model_text: str = "",
+                source: str = "") -> BedOutlook:
     """Occupied beds per site and the trust over the horizon, under one scenario.
 
     Parameters
@@ -233,6 +235,9 @@ def bed_outlook(forecast: pd.DataFrame, *, bed_base: pd.DataFrame, spells: pd.Da
         Left truncation of the spells extract (see :meth:`LengthOfStay.from_spells`).
     history : DataFrame, optional
         Activity contract; its recent ``occupied_beds`` are drawn before the forecast.
+    bed_base_label, spells_label : str
+        What the bed base and spells extract are called in messages and assumptions, saying
+        where they came from (e.g. ``"spells extract (bundled sample (spells.csv))"``).
     """
     sites = tuple(sorted(_series(forecast, ADMISSIONS, None)["site"].unique()))
     if not sites:
@@ -241,7 +246,7 @@ def bed_outlook(forecast: pd.DataFrame, *, bed_base: pd.DataFrame, spells: pd.Da
     adm = apply_to_demand(_series(forecast, ADMISSIONS, horizon), scenario)
     start, end = adm["date"].min(), adm["date"].max()
     on_date = start - pd.Timedelta(days=1)
-    base_los = _lengths_of_stay(sites, spells, los_summary, spells_window_start)
+    base_los = _lengths_of_stay(sites, spells, los_summary, spells_window_start, spells_label)
     los, los_rows = {}, []
     for site, stay in base_los.items():
         factor = stay_factor(stay.mean, scenario)
@@ -250,7 +255,7 @@ def bed_outlook(forecast: pd.DataFrame, *, bed_base: pd.DataFrame, spells: pd.Da
                          "mean_in_scenario": round(los[site].mean, 2),
                          "median": los[site].percentile(0.5), "p90": los[site].percentile(0.9)})
     census, census_table = _census(list(sites), spells, census_counts, base_los, on_date,
-                                   spells_window_start)
+                                   spells_window_start, spells_label)
     missing = [s for s in sites if s not in set(bed_base["site"])]
     if missing:
         raise OutlookError(f"The {bed_base_label} has no rows for {', '.join(missing)}. "
