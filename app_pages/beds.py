@@ -42,12 +42,19 @@ with st.expander("Day by day", icon=":material/calendar_month:"):
 with st.expander("Length of stay and inpatients now", icon=":material/bed:"):
     st.dataframe(cap.stay_table(outlook), hide_index=True, width="stretch")
     st.dataframe(cap.census_table(outlook), hide_index=True, width="stretch")
-    if groups := cap.stay_groups(settings.spells):
+    sites = tuple(outlook.los["site"])  # the data's sites, as the forecast used them
+    if settings.los_source != "spells":
+        st.caption("Length of stay by age band, specialty or ward is shown when stays come from the spells "
+                   "extract; these stays come from the mean and 90th percentile entered above.")
+    elif not (in_extract := cap.spells_sites(settings.spells, sites)):
+        st.caption(f"Length of stay by group is not shown: none of the data's sites ({', '.join(sites)}) "
+                   f"are in the spells extract ({settings.spells.label}).")
+    elif groups := cap.stay_groups(settings.spells, in_extract):
         by = st.radio("Length of stay by", list(groups), format_func=groups.get, horizontal=True, key="beds_los_by")
-        st.dataframe(cap.stay_by_group_table(settings.spells, by), hide_index=True, width="stretch")
-        st.caption("Kaplan-Meier per group from the spells extract (patients still in are censored); groups with "
-                   "fewer than 30 spells are counted but not estimated. The beds forecast uses each site's "
-                   "stays as a whole.")
+        st.dataframe(cap.stay_by_group_table(settings.spells, by, in_extract), hide_index=True, width="stretch")
+        st.caption(f"From the spells extract, {settings.spells.label}, for {', '.join(in_extract)}: Kaplan-Meier "
+                   "per group (patients still in are censored); groups with fewer than 30 spells are counted but "
+                   "not estimated. The beds forecast uses each site's stays as a whole.")
 with st.expander("Every assumption behind these figures", icon=":material/fact_check:"):
     st.markdown("\n".join(f"- {line}" for line in outlook.trace))
 

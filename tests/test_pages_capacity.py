@@ -75,6 +75,32 @@ def test_beds_page_lists_assumptions_and_days_at_risk(beds_page):
     assert "Download beds by site and day (CSV)" in _download_labels(at)
     by_age = next(d.value for d in at.dataframe if "Age band" in d.value.columns)
     assert set(by_age["Age band"]) == {"0-17", "18-64", "65-79", "80+"}
+    assert any(c.value.startswith("From the spells extract, bundled sample (spells.csv), for Alexandra, "
+                                  "Worcestershire Royal:") for c in at.caption)
+
+
+def _loaded(frame, name):
+    from forecasting.io import LoadResult
+    from forecasting.schema import ValidationReport
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    at.session_state["dataset"] = {"source": "upload", "name": name, "key": f"{name}{len(frame)}",
+                                   "result": LoadResult(frame, ValidationReport())}
+    return at
+
+
+def test_stay_by_group_table_shows_only_the_datas_sites_and_only_for_stays_from_spells(daily):
+    at = _loaded(daily[daily["site"] == "Alexandra"].reset_index(drop=True), "alex.csv")
+    at.switch_page("app_pages/beds.py").run()
+    assert not at.exception and not at.error
+    by_age = next(d.value for d in at.dataframe if "Age band" in d.value.columns)
+    assert set(by_age["Site"]) == {"Alexandra"}  # not the sample's other site
+    assert any("bundled sample (spells.csv), for Alexandra:" in c.value for c in at.caption)
+    at.radio(key="beds_los_source").set_value("summary").run()
+    assert not at.exception and not at.error
+    assert not any("Age band" in d.value.columns for d in at.dataframe)
+    assert any("these stays come from the mean and 90th percentile entered above" in c.value for c in at.caption)
+    # sites the spells extract does not have are left out of the table
+    assert cap.spells_sites(cap.InputFile("spells.csv"), ("Redditch General", "Alexandra")) == ("Alexandra",)
 
 
 def test_beds_page_site_switch_and_census_entered_by_hand(beds_page):

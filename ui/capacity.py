@@ -28,7 +28,7 @@ from .forecasting import data_frequency, model_label, run_forecast
 __all__ = [
     "CapacityUnavailable", "InputFile", "BedSettings", "WorkforceSettings", "BedOutlook",
     "WorkforceOutlook", "WorkforceParams", "SAMPLE_SPELLS_WINDOW", "DEFINITION", "bed_sites",
-    "attendance_sites", "default_nurse_led", "max_bed_horizon", "stay_table", "census_table", "stay_groups", "stay_by_group_table", "read_spells_file", "read_bed_base_file", "read_rota_file",
+    "attendance_sites", "default_nurse_led", "max_bed_horizon", "stay_table", "census_table", "spells_sites", "stay_groups", "stay_by_group_table", "read_spells_file", "read_bed_base_file", "read_rota_file",
     "length_of_stay_table", "latest_census", "bed_outlook", "occupancy_chart", "bed_headlines",
     "risk_table", "daily_table", "beds_csv", "workforce_outlook", "wte_by_role", "heatmap_charts", "worst_gap_table",
     "queue_table", "workforce_csv", "compare_scenarios", "scenario_chart", "comparison_csv",
@@ -171,20 +171,38 @@ def read_rota_file(file: InputFile) -> pd.DataFrame:
 _GROUP_LABELS = {"age_band": "age band", "specialty": "specialty", "ward": "ward"}
 
 
-def stay_groups(file: InputFile) -> dict[str, str]:
-    """Columns of the spells extract the length of stay can be broken down by, with their labels."""
+def spells_sites(file: InputFile, sites) -> tuple[str, ...]:
+    """Those of ``sites`` that have spells in the extract (none if it cannot be read)."""
+    try:
+        spells = read_spells_file(file)
+    except CapacityUnavailable:
+        return ()
+    present = set(spells["site"])
+    return tuple(s for s in sites if s in present)
+
+
+def stay_groups(file: InputFile, sites=None) -> dict[str, str]:
+    """Columns of the spells extract the length of stay can be broken down by, with their labels.
+
+    With ``sites``, only columns filled in for those sites' spells count.
+    """
     try:
         spells = read_spells_file(file)
     except CapacityUnavailable:
         return {}
+    if sites is not None:
+        spells = spells[spells["site"].isin(list(sites))]
     return {g: _GROUP_LABELS[g] for g in GROUPS if g in spells.columns and spells[g].notna().any()}
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def stay_by_group_table(file: InputFile, by: str) -> pd.DataFrame:
-    """Mean, median and 90th percentile stay per site and group, for display."""
+def stay_by_group_table(file: InputFile, by: str, sites: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Mean, median and 90th percentile stay per site and group, for display (only ``sites`` if given)."""
     window = SAMPLE_SPELLS_WINDOW if file.is_sample else None
-    table = stay_by_group(read_spells_file(file), by, window_start=window)
+    spells = read_spells_file(file)
+    if sites is not None:
+        spells = spells[spells["site"].isin(list(sites))]
+    table = stay_by_group(spells, by, window_start=window)
     return table.rename(columns={"site": "Site", by: _GROUP_LABELS[by].capitalize(), "spells": "Spells",
                                  "still_in": "Still in hospital", "mean": "Mean (days)",
                                  "median": "Median (days)", "p90": "90th percentile (days)"})
