@@ -146,17 +146,15 @@ def _table(path, what: str, option: str) -> pd.DataFrame:
 
 
 def _bed_base(path) -> pd.DataFrame:
-    from .capacity.beds import BedBaseError, bed_base_by_date
+    # read as the app reads it: UK day-first or ISO dates, each site over its own periods
+    from .capacity.beds import BedBaseError, check_bed_base_periods, read_bed_base
 
-    frame = _table(path, "The bed base", "--beds").drop(columns="_row", errors="ignore")
+    frame = _table(path, "The bed base", "--beds")
     try:
-        dates = pd.to_datetime(frame.get("date_from", pd.Series(dtype=str)), errors="coerce").dropna()
-        bed_base_by_date(frame, dates)
-        out = frame.copy()
-        out["date_from"] = pd.to_datetime(out["date_from"])
-        out["date_to"] = pd.to_datetime(out["date_to"])
+        out = read_bed_base(frame)
+        check_bed_base_periods(out)
         for col in ("core_beds", "escalation_beds"):
-            out[col] = pd.to_numeric(out[col]).astype(int)
+            out[col] = out[col].astype(int)
     except (BedBaseError, KeyError, ValueError) as exc:
         raise InputError(f"The bed base {path} (given with --beds) cannot be used: {exc}") from None
     return out

@@ -197,3 +197,13 @@ def test_run_on_the_sample_writes_every_output(tmp_path):
     assert len(deck.slides) == 2 + 20
     book = load_workbook(out / "board_pack.xlsx", read_only=True)
     assert {"Forecast", "Backtest scores", "Beds", "Workforce", "Scenario comparison", "Notes"} <= set(book.sheetnames)
+
+
+def test_bed_base_with_uk_dates_is_read_day_first(tmp_path):
+    from forecasting.cli import _bed_base
+    path = tmp_path / "beds.csv"
+    path.write_text("site,date_from,date_to,core_beds,escalation_beds\n"
+                    "Alexandra,01/04/2019,30/11/2025,300,20\nAlexandra,01/12/2025,31/03/2027,320,20\n")
+    beds = _bed_base(path)
+    assert list(beds["date_from"]) == [pd.Timestamp("2019-04-01"), pd.Timestamp("2025-12-01")]
+    assert list(beds["core_beds"]) == [300, 320]
