@@ -85,14 +85,17 @@ st.caption(f"Uses the settings last chosen on the Beds page ({bed_settings.horiz
            f"stay from {'the spells extract' if bed_settings.los_source == 'spells' else 'figures entered'}) "
            f"and the Workforce page ({staff_settings.days} days, P{staff_settings.params.planning_quantile * 100:g}).")
 try:
-    table, series, traces = cap.compare_scenarios(
+    table, series, traces, left_out = cap.compare_scenarios(
         ds.frame, bed_settings, staff_settings, tuple(forms.saved_scenarios()[n] for n in chosen))
 except (cap.CapacityUnavailable, ScenarioError) as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()
+for note in left_out:
+    st.info(note, icon=":material/info:")
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={"Measure": st.column_config.TextColumn(width="large")})
-st.altair_chart(cap.scenario_chart(series, bed_settings.horizon), width="stretch")
+if not series.empty:
+    st.altair_chart(cap.scenario_chart(series, bed_settings.horizon), width="stretch")
 cols = st.columns(len(traces))
 for col, (scn_name, lines) in zip(cols, traces.items()):
     with col.container(border=True):

@@ -282,8 +282,9 @@ def test_scenario_editor_rows_and_files():
 
 def test_compare_scenarios_baseline_first_and_at_most_four(daily):
     jsons = tuple(Scenario(name=f"Growth {g}", demand_growth_pct=g).to_json() for g in (1, 2, 3, 4))
-    table, series, traces = cap.compare_scenarios(daily, cap.BedSettings(horizon=30), cap.WorkforceSettings(),
-                                                  jsons)
+    table, series, traces, left_out = cap.compare_scenarios(daily, cap.BedSettings(horizon=30),
+                                                            cap.WorkforceSettings(), jsons)
+    assert left_out == []
     assert list(table.columns) == ["Measure", "Baseline", "Growth 1", "Growth 2", "Growth 3", "Growth 4"]
     beds = table.set_index("Measure").loc["Expected occupied beds, average night (Trust total)"]
     assert list(beds) == sorted(beds)
@@ -339,3 +340,17 @@ def test_a_loaded_scenario_file_is_loaded_once():
     assert at.multiselect(key="scn_compare").value == []       # ... and it stays unticked
     at.button(key="scn_del_From file").click().run()
     assert "From file" not in at.session_state["saved_scenarios"]
+
+
+def test_scenario_comparison_keeps_beds_when_staffing_cannot_be_worked_out(daily):
+    # admissions without attendances: no staffing outlook, but the beds comparison still stands
+    adm = daily[daily["metric"] != "attendances"]
+    jsons = (Scenario(name="Growth 2", demand_growth_pct=2).to_json(),)
+    table, series, traces, left_out = cap.compare_scenarios(adm, cap.BedSettings(horizon=30),
+                                                            cap.WorkforceSettings(), jsons)
+    assert list(table.columns) == ["Measure", "Baseline", "Growth 2"]
+    measures = table["Measure"].tolist()
+    assert "Expected occupied beds, average night (Trust total)" in measures
+    assert not any(m.startswith("ED ") for m in measures)
+    assert len(left_out) == 1 and left_out[0].startswith("Staffing left out of the comparison:")
+    assert not series.empty and list(traces) == ["Baseline", "Growth 2"]

@@ -370,21 +370,31 @@ def workforce_csv(outlook: WorkforceOutlook) -> bytes:
 # --------------------------------------------------------------------------- scenarios
 @st.cache_data(max_entries=8, show_spinner="Comparing scenarios...")
 def compare_scenarios(activity: pd.DataFrame, bed_settings: BedSettings, workforce_settings: WorkforceSettings,
-                      scenario_jsons: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+                      scenario_jsons: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame, dict, list[str]]:
     """Side-by-side figures for the baseline and up to four scenarios.
 
     Returns the comparison table (one row per measure, one column per scenario), the trust's
-    expected occupied beds per scenario and day (for a chart), and each scenario's trace lines.
+    expected occupied beds per scenario and day (for a chart), each scenario's trace lines, and
+    a note for the part (beds or staffing) the data cannot give; the other part is still shown.
+    CapacityUnavailable only when neither can be worked out.
     """
     scenarios = [BASELINE] + [s for s in map(Scenario.from_json, scenario_jsons) if s.name != BASELINE.name]
     if len(scenarios) > 5:
         raise CapacityUnavailable("Compare at most four scenarios with the baseline.")
-    beds = [bed_outlook(activity, bed_settings, s.to_json()) for s in scenarios]
-    staff = [workforce_outlook(activity, workforce_settings, s.to_json()) for s in scenarios]
-    table, series = engine.scenario_table(beds, staff)
-    traces = {b.scenario: tuple(line for line in b.trace if not line.startswith(
-        ("Admissions:", "Bed base:", "Ranges:", "Length of stay in whole days"))) for b in beds}
-    return table, series, traces
+    parts, notes = {}, []
+    for label, call, settings in (("Beds", bed_outlook, bed_settings), ("Staffing", workforce_outlook, workforce_settings)):
+        try:
+            parts[label] = [call(activity, settings, s.to_json()) for s in scenarios]
+        except CapacityUnavailable as exc:
+            parts[label] = []
+            notes.append(f"{label} left out of the comparison: {exc}")
+    if not parts["Beds"] and not parts["Staffing"]:
+        raise CapacityUnavailable(" ".join(notes))
+    table, series = engine.scenario_table(parts["Beds"], parts["Staffing"])
+    traces = {o.scenario: tuple(line for line in o.trace if not line.startswith(
+        ("Admissions:", "Bed base:", "Ranges:", "Length of stay in whole days")))
+        for o in parts["Beds"] or parts["Staffing"]}
+    return table, series, traces, notes
 
 
 def scenario_chart(series: pd.DataFrame, horizon: int):

@@ -547,30 +547,37 @@ def workforce_frame(outlook: WorkforceOutlook) -> pd.DataFrame:
 def scenario_table(beds: list[BedOutlook], staff: list[WorkforceOutlook]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Side-by-side measures (one column per scenario) and the trust's expected beds per scenario and day.
 
-    ``beds`` and ``staff`` are outlooks of the same scenarios in the same order, baseline first.
+    ``beds`` and ``staff`` are outlooks of the same scenarios in the same order, baseline first;
+    either may be empty when the data cannot give it (no admissions, or no attendances), and
+    the table then holds the other part only (the beds series is then empty).
     """
     rows, series = {}, []
-    for b, w in zip(beds, staff):
-        site = TRUST_TOTAL if TRUST_TOTAL in b.sites else b.sites[0]
-        h = bed_headlines(b, site)
-        per_site = [bed_headlines(b, x) for x in b.sites if x != TRUST_TOTAL]
-        col = {
-            "Planning ceiling (% of core beds)": round(100 * b.target, 2),
-            f"Expected occupied beds, average night ({site})": round(h["mean"]),
-            f"Highest P90 occupied beds ({site})": round(h["peak_p90"]),
-            f"Days expected over the planning ceiling ({site})": h["over_target"],
-            f"Days expected over core beds ({site})": h["over_core"],
-            "Site-days over the planning ceiling (sum of sites)": sum(v["over_target"] for v in per_site),
-            "Largest P90 shortfall against core beds (beds, any site)":
-                round(max(v["max_shortfall_p90"] for v in per_site)),
-            "Site-days with a P90 shortfall (sum of sites)": sum(v["shortfall_days_p90"] for v in per_site),
-        }
-        wte = w.wte.groupby("role")[["short_hours_per_week", "wte"]].sum()
-        for role in wte.index:
-            col[f"ED {role} short, hours a week (sum of sites)"] = round(float(wte.loc[role, "short_hours_per_week"]), 1)
-            col[f"ED {role} gap in WTE (sum of sites)"] = round(float(wte.loc[role, "wte"]), 1)
-        rows[b.scenario] = col
-        series.append(b.occupancy[b.occupancy["site"] == site][["date", "mean"]].assign(scenario=b.scenario))
+    n = max(len(beds), len(staff))
+    for b, w in zip(beds or [None] * n, staff or [None] * n):
+        col = {}
+        if b is not None:
+            site = TRUST_TOTAL if TRUST_TOTAL in b.sites else b.sites[0]
+            h = bed_headlines(b, site)
+            per_site = [bed_headlines(b, x) for x in b.sites if x != TRUST_TOTAL]
+            col = {
+                "Planning ceiling (% of core beds)": round(100 * b.target, 2),
+                f"Expected occupied beds, average night ({site})": round(h["mean"]),
+                f"Highest P90 occupied beds ({site})": round(h["peak_p90"]),
+                f"Days expected over the planning ceiling ({site})": h["over_target"],
+                f"Days expected over core beds ({site})": h["over_core"],
+                "Site-days over the planning ceiling (sum of sites)": sum(v["over_target"] for v in per_site),
+                "Largest P90 shortfall against core beds (beds, any site)":
+                    round(max(v["max_shortfall_p90"] for v in per_site)),
+                "Site-days with a P90 shortfall (sum of sites)": sum(v["shortfall_days_p90"] for v in per_site),
+            }
+            series.append(b.occupancy[b.occupancy["site"] == site][["date", "mean"]].assign(scenario=b.scenario))
+        if w is not None:
+            wte = w.wte.groupby("role")[["short_hours_per_week", "wte"]].sum()
+            for role in wte.index:
+                col[f"ED {role} short, hours a week (sum of sites)"] = round(float(wte.loc[role, "short_hours_per_week"]), 1)
+                col[f"ED {role} gap in WTE (sum of sites)"] = round(float(wte.loc[role, "wte"]), 1)
+        rows[(b or w).scenario] = col
     table = pd.DataFrame(rows)
     table.index.name = "Measure"
-    return table.reset_index(), pd.concat(series, ignore_index=True)
+    empty = pd.DataFrame(columns=["date", "mean", "scenario"])
+    return table.reset_index(), (pd.concat(series, ignore_index=True) if series else empty)
