@@ -345,7 +345,8 @@ def apply_to_bed_base(bed_base_frame: pd.DataFrame, scenario: Scenario, *, start
     for change in scenario.bed_changes:
         if change.site not in sites:
             raise ScenarioError(f"Scenario '{scenario.name}' changes beds at {change.site}, which is not "
-                                f"in the bed base (sites: {', '.join(sorted(sites))}).")
+                                f"one of the sites forecast with a bed base ({', '.join(sorted(sites))}); "
+                                "a scenario made for other data? Change its bed changes to these sites.")
         hit = ((out["site"] == change.site) & (out["date"] >= pd.Timestamp(change.start))
                & (out["date"] <= pd.Timestamp(change.end)))
         out.loc[hit, "bed_change"] += change.beds

@@ -354,3 +354,16 @@ def test_scenario_comparison_keeps_beds_when_staffing_cannot_be_worked_out(daily
     assert not any(m.startswith("ED ") for m in measures)
     assert len(left_out) == 1 and left_out[0].startswith("Staffing left out of the comparison:")
     assert not series.empty and list(traces) == ["Baseline", "Growth 2"]
+
+
+def test_a_scenario_for_other_sites_is_left_out_of_the_comparison_on_its_own(daily):
+    from forecasting.scenarios import BedChange
+    other = Scenario(name="Other trust ward", bed_changes=(BedChange(site="City Hospital", start="2025-11-10",
+                                                                      end="2025-12-31", beds=20),))
+    good = Scenario(name="Growth 2", demand_growth_pct=2)
+    table, series, traces, left_out = cap.compare_scenarios(
+        daily, cap.BedSettings(horizon=30), cap.WorkforceSettings(), (other.to_json(), good.to_json()))
+    assert list(table.columns) == ["Measure", "Baseline", "Growth 2"]
+    [note] = left_out
+    assert note.startswith("Scenario 'Other trust ward' left out of the comparison:")
+    assert "City Hospital, which is not one of the sites forecast with a bed base" in note

@@ -185,7 +185,7 @@ def test_bed_changes_that_cannot_apply(root):
     bed_base = pd.read_csv(root / "sample_data" / "bed_base.csv")
     elsewhere = Scenario(name="x", bed_changes=(BedChange(site="Elsewhere", start="2025-01-01", end="2025-01-02",
                                                           beds=5),))
-    with pytest.raises(ScenarioError, match="Elsewhere, which is not in the bed base"):
+    with pytest.raises(ScenarioError, match="Elsewhere, which is not one of the sites forecast with a bed base"):
         apply_to_bed_base(bed_base, elsewhere)
     too_many = Scenario(name="x", bed_changes=(BedChange(site="Alexandra", start="2025-01-01", end="2025-01-02",
                                                          beds=-1999),))

@@ -18,7 +18,7 @@ from forecasting.capacity.outlook import (DEFINITION, BedOutlook, OutlookError, 
 from forecasting.capacity.workforce import RotaError, WorkforceParams, read_rota
 from forecasting.io import SAMPLE_DIR, read_table
 from forecasting.records import read_inpatient_spells
-from forecasting.scenarios import BASELINE, Scenario
+from forecasting.scenarios import BASELINE, Scenario, ScenarioError
 from forecasting.schema import ADMISSIONS, ATTENDANCES
 from forecasting.summary import to_daily
 
@@ -384,12 +384,24 @@ def compare_scenarios(activity: pd.DataFrame, bed_settings: BedSettings, workfor
     parts, notes = {}, []
     for label, call, settings in (("Beds", bed_outlook, bed_settings), ("Staffing", workforce_outlook, workforce_settings)):
         try:
-            parts[label] = [call(activity, settings, s.to_json()) for s in scenarios]
+            parts[label] = [call(activity, settings, BASELINE.to_json())]
         except CapacityUnavailable as exc:
             parts[label] = []
             notes.append(f"{label} left out of the comparison: {exc}")
     if not parts["Beds"] and not parts["Staffing"]:
         raise CapacityUnavailable(" ".join(notes))
+    # a scenario that cannot apply to this data (a file made for other sites) is left out on
+    # its own; the baseline and the other scenarios still compare
+    for s in scenarios[1:]:
+        try:
+            got = {label: [call(activity, settings, s.to_json())] if parts[label] else []
+                   for label, call, settings in (("Beds", bed_outlook, bed_settings),
+                                                 ("Staffing", workforce_outlook, workforce_settings))}
+        except (CapacityUnavailable, ScenarioError) as exc:
+            notes.append(f"Scenario '{s.name}' left out of the comparison: {exc}")
+            continue
+        for label, outlooks in got.items():
+            parts[label] += outlooks
     table, series = engine.scenario_table(parts["Beds"], parts["Staffing"])
     traces = {o.scenario: tuple(line for line in o.trace if not line.startswith(
         ("Admissions:", "Bed base:", "Ranges:", "Length of stay in whole days")))
