@@ -51,11 +51,17 @@ def _whole(value, name: str) -> int:
 
 
 def _day(value, name: str) -> dt.date:
-    """Dates are held as datetime.date so the JSON text (ISO) reads back to an equal value."""
+    """Dates are held as datetime.date so the JSON text (ISO) reads back to an equal value.
+
+    Text is read as the rest of the workbench reads dates: ISO, or UK day-first
+    ('01/12/2025' is 1 December, never 12 January).
+    """
     try:
+        if isinstance(value, str) and "/" in value:
+            return pd.to_datetime(value.strip(), dayfirst=True, format="%d/%m/%Y").date()
         return pd.Timestamp(value).date()
     except (ValueError, TypeError) as exc:
-        raise ScenarioError(f"{name} must be a date such as 2025-12-01, not {value!r}.") from exc
+        raise ScenarioError(f"{name} must be a date such as 2025-12-01 or 01/12/2025, not {value!r}.") from exc
 
 
 def _site(value, what: str) -> str:
@@ -203,6 +209,8 @@ class Scenario:
             data = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
             raise ScenarioError(f"This is not a scenario file (not valid JSON: {exc}).") from exc
+        except RecursionError:  # thousands of nested brackets: not a file this page wrote
+            raise ScenarioError("This is not a scenario file (its JSON is nested too deeply).") from None
         if not isinstance(data, dict) or data.get("format", _FORMAT) != _FORMAT:
             raise ScenarioError("This is not a scenario file: save scenarios from the Scenarios page "
                                 "or with save_scenario().")

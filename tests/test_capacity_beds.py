@@ -309,3 +309,11 @@ def test_stay_by_age_band_orders_as_expected_and_skips_small_groups():
     assert few["mean"].isna().sum() == (few["spells"] < 5000).sum() > 0
     with pytest.raises(SpellsError, match="no 'ward' column"):
         stay_by_group(SPELLS, "ward")
+
+
+def test_bed_base_refuses_part_beds_rather_than_cutting_them():
+    frame = pd.DataFrame({"site": ["A", "A"], "date_from": ["2025-04-01", "2025-10-01"],
+                          "date_to": ["2025-09-30", "2026-03-31"], "core_beds": [300.7, 310],
+                          "escalation_beds": [20, 20]})
+    with pytest.raises(BedBaseError, match=r"rows 2: beds must be whole numbers \(e.g. 300, not 300.7\)"):
+        read_bed_base(frame)

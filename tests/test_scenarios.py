@@ -228,3 +228,13 @@ def test_describe_lists_every_parameter():
         assert fragment in text
     assert describe(BASELINE)[1:] == ["Demand: no change", "Admissions avoided: none", "Length of stay: no change",
                                       "Target occupancy: 92 %", "Beds: no change", "Rota: no change"]
+
+
+def test_scenario_dates_are_read_day_first_and_odd_json_is_refused():
+    s = Scenario(name="Ward", bed_changes=(BedChange(site="Alexandra", start="01/12/2025", end="31/12/2025", beds=10),))
+    assert s.bed_changes[0].start == dt.date(2025, 12, 1) and s.bed_changes[0].end == dt.date(2025, 12, 31)
+    assert Scenario.from_json(s.to_json()) == s
+    with pytest.raises(ScenarioError, match="nested too deeply"):
+        Scenario.from_json("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ScenarioError, match="must be a date such as 2025-12-01 or 01/12/2025"):
+        BedChange(site="Alexandra", start="31/13/2025", end="2025-12-31", beds=1)

@@ -240,6 +240,9 @@ def read_bed_base(bed_base_frame: pd.DataFrame) -> pd.DataFrame:
         (b["date_to"] < b["date_from"], "date_to is before date_from"),
         (b["core_beds"].isna() | (b["core_beds"] < 0), "core_beds missing or negative"),
         (b["escalation_beds"].isna() | (b["escalation_beds"] < 0), "escalation_beds missing or negative"),
+        # 300.7 beds would be cut to 300 without a word: a bed is whole
+        ((b["core_beds"] % 1 != 0) | (b["escalation_beds"] % 1 != 0),
+         "beds must be whole numbers (e.g. 300, not 300.7)"),
     ]:
         m = mask.to_numpy()
         if m.any():
