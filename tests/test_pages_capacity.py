@@ -67,7 +67,7 @@ def test_beds_page_lists_assumptions_and_days_at_risk(beds_page):
     text = " ".join(m.value for m in at.markdown)
     assert "Kaplan-Meier" in text and "Inpatients now at Alexandra: 339" in text
     assert "Inpatients now at Worcestershire Royal: 478" in text
-    assert "from the spells extract (bundled sample (spells.csv))" in text  # says it is the sample
+    assert "from the bundled sample spells extract (spells.csv))" in text  # says it is the sample
     risk = at.dataframe[0].value
     assert list(risk["Month"]) == ["Nov 2025", "Dec 2025", "Jan 2026"]
     assert risk["Days"].sum() == 90

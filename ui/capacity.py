@@ -289,7 +289,8 @@ def bed_outlook(activity: pd.DataFrame, settings: BedSettings, scenario_json: st
             spells_window_start=SAMPLE_SPELLS_WINDOW if settings.spells.is_sample else None,
             history=activity, generated_at=generated, model_text=models,
             bed_base_label=f"bed base ({settings.bed_base.label})",
-            spells_label=f"spells extract ({settings.spells.label})", source=source)
+            spells_label=(f"{'bundled sample' if settings.spells.is_sample else 'uploaded'} spells extract "
+                          f"({settings.spells.name})"), source=source)
     except OutlookError as exc:
         raise CapacityUnavailable(str(exc)) from None
 
