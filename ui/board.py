@@ -10,7 +10,7 @@ import streamlit as st
 
 from forecasting import boardpack
 from forecasting.calendar import COVID_EXCLUSION
-from forecasting.scenarios import BASELINE
+from forecasting.scenarios import BASELINE, Scenario
 from forecasting.schema import ADMISSIONS, ATTENDANCES
 from forecasting.summary import to_daily
 
@@ -77,14 +77,10 @@ def _daily(activity: pd.DataFrame) -> pd.DataFrame:
 
 
 def _outlooks(activity, bed, staff, scenario_jsons) -> tuple[list, list, list[str]]:
-    beds, staffing, notes = [], [], []
-    for label, call, settings in (("Beds", cap.bed_outlook, bed), ("Workforce", cap.workforce_outlook, staff)):
-        out = beds if label == "Beds" else staffing
-        try:
-            out += [call(activity, settings, s) for s in (BASELINE.to_json(), *scenario_jsons)]
-        except cap.CapacityUnavailable as exc:
-            notes.append(f"{label}: left out: {exc}")
-            out.clear()
+    scenarios = [BASELINE, *map(Scenario.from_json, scenario_jsons)]
+    beds, staffing, missing, dropped = cap.scenario_outlooks(activity, bed, staff, scenarios)
+    notes = ([f"{part}: left out: {why}" for part, why in missing.items()]
+             + [f"Scenario '{name}': left out: {why}" for name, why in dropped.items()])
     return beds, staffing, notes
 
 
@@ -96,8 +92,6 @@ def build_board_pack(activity: pd.DataFrame, bed: cap.BedSettings, staff: cap.Wo
 
     Raises PackUnavailable (plain English) when the data cannot give a pack.
     """
-    from forecasting.scenarios import Scenario
-
     daily = _daily(activity)
     exclude = tuple(COVID_EXCLUSION) if bed.exclude_covid else ()
     try:

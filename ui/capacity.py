@@ -370,6 +370,33 @@ def workforce_csv(outlook: WorkforceOutlook) -> bytes:
 
 # --------------------------------------------------------------------------- scenarios
 @st.cache_data(max_entries=8, show_spinner="Comparing scenarios...")
+def scenario_outlooks(activity: pd.DataFrame, bed_settings: BedSettings, workforce_settings: WorkforceSettings,
+                      scenarios: list[Scenario]) -> tuple[list, list, dict[str, str], dict[str, str]]:
+    """Bed and workforce outlooks of the baseline-first ``scenarios``, each part kept if the data gives it.
+
+    Returns the bed outlooks, the workforce outlooks, why a part ('Beds', 'Workforce') is left
+    out (the baseline could not give it), and why a scenario is left out (it cannot apply to
+    this data, e.g. a file made for other sites); the baseline and the other scenarios stand.
+    """
+    calls = {"Beds": (bed_outlook, bed_settings), "Workforce": (workforce_outlook, workforce_settings)}
+    parts, missing, dropped = {}, {}, {}
+    for part, (call, settings) in calls.items():
+        try:
+            parts[part] = [call(activity, settings, scenarios[0].to_json())]
+        except CapacityUnavailable as exc:
+            parts[part], missing[part] = [], str(exc)
+    for scn in scenarios[1:]:
+        try:
+            got = {part: [call(activity, settings, scn.to_json())] if parts[part] else []
+                   for part, (call, settings) in calls.items()}
+        except (CapacityUnavailable, ScenarioError) as exc:
+            dropped[scn.name] = str(exc)
+            continue
+        for part, outlooks in got.items():
+            parts[part] += outlooks
+    return parts["Beds"], parts["Workforce"], missing, dropped
+
+
 def compare_scenarios(activity: pd.DataFrame, bed_settings: BedSettings, workforce_settings: WorkforceSettings,
                       scenario_jsons: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame, dict, list[str]]:
     """Side-by-side figures for the baseline and up to four scenarios.
@@ -382,31 +409,16 @@ def compare_scenarios(activity: pd.DataFrame, bed_settings: BedSettings, workfor
     scenarios = [BASELINE] + [s for s in map(Scenario.from_json, scenario_jsons) if s.name != BASELINE.name]
     if len(scenarios) > 5:
         raise CapacityUnavailable("Compare at most four scenarios with the baseline.")
-    parts, notes = {}, []
-    for label, call, settings in (("Beds", bed_outlook, bed_settings), ("Staffing", workforce_outlook, workforce_settings)):
-        try:
-            parts[label] = [call(activity, settings, BASELINE.to_json())]
-        except CapacityUnavailable as exc:
-            parts[label] = []
-            notes.append(f"{label} left out of the comparison: {exc}")
-    if not parts["Beds"] and not parts["Staffing"]:
+    beds, staffing, missing, dropped = scenario_outlooks(activity, bed_settings, workforce_settings, scenarios)
+    notes = ([f"{'Staffing' if part == 'Workforce' else part} left out of the comparison: {why}"
+              for part, why in missing.items()]
+             + [f"Scenario '{name}' left out of the comparison: {why}" for name, why in dropped.items()])
+    if not beds and not staffing:
         raise CapacityUnavailable(" ".join(notes))
-    # a scenario that cannot apply to this data (a file made for other sites) is left out on
-    # its own; the baseline and the other scenarios still compare
-    for s in scenarios[1:]:
-        try:
-            got = {label: [call(activity, settings, s.to_json())] if parts[label] else []
-                   for label, call, settings in (("Beds", bed_outlook, bed_settings),
-                                                 ("Staffing", workforce_outlook, workforce_settings))}
-        except (CapacityUnavailable, ScenarioError) as exc:
-            notes.append(f"Scenario '{s.name}' left out of the comparison: {exc}")
-            continue
-        for label, outlooks in got.items():
-            parts[label] += outlooks
-    table, series = engine.scenario_table(parts["Beds"], parts["Staffing"])
+    table, series = engine.scenario_table(beds, staffing)
     traces = {o.scenario: tuple(line for line in o.trace if not line.startswith(
         ("Admissions:", "Bed base:", "Ranges:", "Length of stay in whole days")))
-        for o in parts["Beds"] or parts["Staffing"]}
+        for o in beds or staffing}
     return table, series, traces, notes
 
 
