@@ -80,8 +80,8 @@ def resample_activity(activity: pd.DataFrame, view: str = "weekly") -> pd.DataFr
     # one, a weekly row seven and a monthly row its month (a weekly or monthly return is one
     # row per period, so counting days with a row would call every period incomplete);
     # weekly rows fill a month to within the six days of a straddling week
-    cover = _covered_days(df).reindex(pd.MultiIndex.from_frame(res[["site", "metric", "date"]]))
     freq = _series_frequency(activity)
+    cover = _covered_days(df, freq).reindex(pd.MultiIndex.from_frame(res[["site", "metric", "date"]]))
     key = pd.MultiIndex.from_frame(res[["site", "metric"]])
     span = freq.map(lambda f: 7 if f == "weekly" else 1).reindex(key).fillna(1).to_numpy()
     # a series coarser than the view (a month of a monthly return in a weekly view) never
@@ -125,10 +125,9 @@ def _per_row(df: pd.DataFrame, by_series: pd.Series) -> np.ndarray:
     return df[["site", "metric"]].merge(keys, on=["site", "metric"], how="left")["_v"].to_numpy()
 
 
-def _covered_days(df: pd.DataFrame) -> pd.Series:
+def _covered_days(df: pd.DataFrame, freq: pd.Series) -> pd.Series:
     """Days covered per (site, metric, period) by the rows falling in it (``df`` has period dates
     in ``date`` and the original dates in ``_day``/``_orig``)."""
-    freq = _series_frequency(df.assign(date=df["_orig"]))
     f = _per_row(df, freq)
     per_row = np.select([f == "weekly", f == "monthly"],
                         [7.0, df["_orig"].dt.days_in_month.to_numpy(dtype=float)], 1.0)
